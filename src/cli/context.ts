@@ -1,0 +1,13 @@
+// What every command receives: the config (loaded once, on first use, so `--help` needs no
+// environment), a logger, and the streams to print to (tests capture them).
+import type { Config } from '../config/load.js';
+import type { Logger } from '../log/logger.js';
+
+export interface CliContext {
+  config(): Config;
+  logger(): Logger;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Set by a command that wants a non-zero exit without an error (plan's 2 = drift). */
+  exitCode: number;
+}

@@ -1,0 +1,125 @@
+// Reads the environment ONCE into a typed, frozen Config (see schema.ts for the variables).
+// A bad value fails here, at start-up, naming the variable, the problem and a good example.
+import { ConfigError } from '../errors.js';
+import { ENV_VARS, type EnvVar } from './schema.js';
+import { Secret } from './secret.js';
+
+export interface GroupLimits {
+  /** @default 30 */ groupIdMax: number;
+  /** @default 60 */ groupNameMax: number;
+  /** @default 64 (bytes) */ userIdMax: number;
+  /** @default 3000 */ maxMembersPerGroup: number;
+  /** @default 500 */ maxGroupsPerUser: number;
+  /** User ids per join/quit/create call (fixed by RongCloud). @default 1000 */ maxIdsPerCall: number;
+}
+
+export interface RemoteConfig {
+  appKey: string | undefined;
+  appSecret: Secret | undefined;
+  /** Base URLs in failover order, without trailing slash. */
+  apiUrls: string[];
+  /** @default 100 */ rateLimitPerSecond: number;
+  /** @default 16 */ concurrency: number;
+  /** @default 10000 */ timeoutMs: number;
+  /** @default 5 */ maxRetries: number;
+}
+
+export interface ReconcileConfig {
+  /** @default '*\/5 * * * *' */ cron: string;
+  /** @default 250 */ debounceMs: number;
+  /** @default 24 */ verifyPeriodHours: number;
+  /** @default 'rongsync' */ dismissOperator: string;
+  /** @default 1000 */ maxDeletes: number;
+  /** @default 0.25 */ maxDeleteShare: number;
+  /** @default false */ allowDeletes: boolean;
+  /** Remote user ids never kicked. @default none */ ignoreUsers: RegExp | undefined;
+  /** @default 5 */ quarantineAfter: number;
+  /** @default 'apply' */ mode: 'apply' | 'detect';
+}
+
+export interface Config {
+  databaseUrl: string;
+  remote: RemoteConfig;
+  limits: GroupLimits;
+  reconcile: ReconcileConfig;
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Parses every variable of ENV_VARS; throws one ConfigError listing all problems. */
+export function loadConfig(env: Env): Config {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const v of ENV_VARS as readonly EnvVar[]) {
+    const raw = env[v.name];
+    const given = raw !== undefined && raw.trim() !== '';
+    const input = given ? raw : v.default;
+    if (input === undefined) {
+      if (!v.optional) problems.push(`${v.name}: is required but not set (e.g. ${v.name}=${v.example})`);
+      continue;
+    }
+    const parsed = v.schema.safeParse(input);
+    if (parsed.success) {
+      values[v.name] = parsed.data;
+    } else {
+      const why = parsed.error.issues.map((i) => i.message).join('; ');
+      const shown = v.secret ? '' : ` ${JSON.stringify(input)}`;
+      problems.push(`${v.name}:${shown} ${why} (e.g. ${v.name}=${v.example})`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const get = <T>(name: (typeof ENV_VARS)[number]['name']) => values[name] as T;
+  const secret = get<string | undefined>('RONGCLOUD_APP_SECRET');
+  return deepFreeze({
+    databaseUrl: get<string>('DATABASE_URL'),
+    remote: {
+      appKey: get<string | undefined>('RONGCLOUD_APP_KEY'),
+      appSecret: secret === undefined ? undefined : new Secret(secret),
+      apiUrls: get<string[]>('RONGCLOUD_API_URL'),
+      rateLimitPerSecond: get<number>('RONGCLOUD_RATE_LIMIT'),
+      concurrency: get<number>('RONGCLOUD_CONCURRENCY'),
+      timeoutMs: get<number>('RONGCLOUD_TIMEOUT_MS'),
+      maxRetries: get<number>('RONGCLOUD_MAX_RETRIES'),
+    },
+    limits: {
+      groupIdMax: get<number>('RONGCLOUD_GROUP_ID_MAX'),
+      groupNameMax: get<number>('RONGCLOUD_GROUP_NAME_MAX'),
+      userIdMax: get<number>('RONGCLOUD_USER_ID_MAX'),
+      maxMembersPerGroup: get<number>('RONGCLOUD_MAX_MEMBERS_PER_GROUP'),
+      maxGroupsPerUser: get<number>('RONGCLOUD_MAX_GROUPS_PER_USER'),
+      maxIdsPerCall: 1000,
+    },
+    reconcile: {
+      cron: get<string>('RONGSYNC_CRON'),
+      debounceMs: get<number>('RONGSYNC_DEBOUNCE_MS'),
+      verifyPeriodHours: get<number>('RONGSYNC_VERIFY_PERIOD_HOURS'),
+      dismissOperator: get<string>('RONGSYNC_DISMISS_OPERATOR'),
+      maxDeletes: get<number>('RONGSYNC_MAX_DELETES'),
+      maxDeleteShare: get<number>('RONGSYNC_MAX_DELETE_SHARE'),
+      allowDeletes: get<boolean>('RONGSYNC_ALLOW_DELETES'),
+      ignoreUsers: get<RegExp | undefined>('RONGSYNC_IGNORE_USERS'),
+      quarantineAfter: get<number>('RONGSYNC_QUARANTINE_AFTER'),
+      mode: get<'apply' | 'detect'>('RONGSYNC_MODE'),
+    },
+    logLevel: get<string>('LOG_LEVEL'),
+  });
+}
+
+/** The remote credentials, or a ConfigError naming what is missing (for commands that call out). */
+export function requireCredentials(remote: RemoteConfig): { appKey: string; appSecret: Secret } {
+  const problems: string[] = [];
+  if (!remote.appKey) problems.push('RONGCLOUD_APP_KEY: is required to call RongCloud (e.g. RONGCLOUD_APP_KEY=k51hidwq1fb4)');
+  if (!remote.appSecret) problems.push('RONGCLOUD_APP_SECRET: is required to call RongCloud (set it to your app secret)');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { appKey: remote.appKey!, appSecret: remote.appSecret! };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof RegExp) && !(value instanceof Secret)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

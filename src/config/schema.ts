@@ -1,0 +1,116 @@
+// The one place that knows every environment variable rongsync reads: its name, type, default,
+// an example of a good value, and what it does. `loadConfig` (load.ts) turns the environment into
+// a typed Config once at start-up; nothing else reads process.env. `.env.example` and the README's
+// configuration table are checked against this list by test/config/config.test.ts.
+import { z } from 'zod';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const ratio = z
+  .string()
+  .trim()
+  .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'expected a number between 0 and 1')
+  .transform(Number);
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' }))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      return ['postgres:', 'postgresql:'].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, 'expected a postgres:// or postgresql:// URL');
+
+const httpUrlList = z
+  .string()
+  .trim()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(
+        z.string().refine((v) => {
+          try {
+            return ['http:', 'https:'].includes(new URL(v).protocol);
+          } catch {
+            return false;
+          }
+        }, 'every entry must be an http:// or https:// URL'),
+      )
+      .min(1, 'expected at least one URL'),
+  )
+  .transform((urls) => urls.map((u) => u.replace(/\/+$/, '')));
+
+const regex = z
+  .string()
+  .transform((v, ctx) => {
+    if (v === '') return undefined;
+    try {
+      return new RegExp(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `not a valid regular expression (${(e as Error).message})` });
+      return z.NEVER;
+    }
+  });
+
+const cronExpr = z
+  .string()
+  .trim()
+  .regex(/^(\S+\s+){4,5}\S+$/, 'expected a cron expression of 5 or 6 fields');
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+export interface EnvVar {
+  name: string;
+  schema: z.ZodType<unknown, string>;
+  /** Used when the variable is unset or empty; undefined = required (or optional when `optional`). */
+  default?: string;
+  optional?: boolean;
+  /** A good value, shown in error messages. */
+  example: string;
+  /** Never echo the value (error messages, logs). */
+  secret?: boolean;
+  doc: string;
+}
+
+/** Every variable rongsync reads, in the order `.env.example` lists them. */
+export const ENV_VARS = [
+  { name: 'DATABASE_URL', schema: postgresUrl, example: 'postgres://rongsync@127.0.0.1:5432/app', doc: 'Postgres holding the app tables (groups, group_members) and rongsync_* tables.' },
+  { name: 'RONGCLOUD_APP_KEY', schema: nonEmpty, optional: true, example: 'k51hidwq1fb4', doc: 'RongCloud app key. Required by commands that call RongCloud.' },
+  { name: 'RONGCLOUD_APP_SECRET', schema: nonEmpty, optional: true, secret: true, example: '<your app secret>', doc: 'RongCloud app secret; used only to sign requests, never logged.' },
+  { name: 'RONGCLOUD_API_URL', schema: httpUrlList, default: 'https://api.rong-api.com,https://api-b.rong-api.com', example: 'https://api.rong-api.com,https://api-b.rong-api.com', doc: 'One or more base URLs, comma-separated, in failover order.' },
+  { name: 'RONGCLOUD_RATE_LIMIT', schema: int(1, 100_000), default: '100', example: '100', doc: 'Calls per second across the whole process (RongCloud allows 100/s).' },
+  { name: 'RONGCLOUD_CONCURRENCY', schema: int(1, 1000), default: '16', example: '16', doc: 'Remote calls in flight at once.' },
+  { name: 'RONGCLOUD_TIMEOUT_MS', schema: int(100, 600_000), default: '10000', example: '10000', doc: 'Timeout of one HTTP attempt, in milliseconds.' },
+  { name: 'RONGCLOUD_MAX_RETRIES', schema: int(0, 20), default: '5', example: '5', doc: 'Retries of a transient failure (network, timeout, 5xx, 1000/1050, rate limit).' },
+  { name: 'RONGCLOUD_GROUP_ID_MAX', schema: int(1, 256), default: '30', example: '30', doc: 'Longest group id accepted (seed docs: 30; the live API now allows 64).' },
+  { name: 'RONGCLOUD_GROUP_NAME_MAX', schema: int(1, 1024), default: '60', example: '60', doc: 'Longest group name accepted (seed docs: 60; the live API now allows 64).' },
+  { name: 'RONGCLOUD_USER_ID_MAX', schema: int(1, 1024), default: '64', example: '64', doc: 'Longest user id accepted, in bytes (live API: 64).' },
+  { name: 'RONGCLOUD_MAX_MEMBERS_PER_GROUP', schema: int(1, 1_000_000), default: '3000', example: '3000', doc: 'Members one group may have (3000; raisable by ticket).' },
+  { name: 'RONGCLOUD_MAX_GROUPS_PER_USER', schema: int(1, 1_000_000), default: '500', example: '500', doc: 'Groups one user may be in (seed docs: 500).' },
+  { name: 'RONGSYNC_CRON', schema: cronExpr, default: '*/5 * * * *', example: '*/5 * * * *', doc: 'Schedule of the full drain + verification run (node-cron syntax).' },
+  { name: 'RONGSYNC_DEBOUNCE_MS', schema: int(0, 60_000), default: '250', example: '250', doc: 'Wait after a change notification before reconciling the dirty groups.' },
+  { name: 'RONGSYNC_VERIFY_PERIOD_HOURS', schema: int(1, 24 * 365), default: '24', example: '24', doc: 'Every group is re-read from RongCloud at least once per this period.' },
+  { name: 'RONGSYNC_DISMISS_OPERATOR', schema: nonEmpty, default: 'rongsync', example: 'admin', doc: 'Operator user id for dismiss when a group row has no owner_id.' },
+  { name: 'RONGSYNC_MAX_DELETES', schema: int(0), default: '1000', example: '1000', doc: 'A run that would kick or dismiss more than this many members/groups needs approval.' },
+  { name: 'RONGSYNC_MAX_DELETE_SHARE', schema: ratio, default: '0.25', example: '0.25', doc: 'Same guard as a share of the remote memberships a run looks at (0..1).' },
+  { name: 'RONGSYNC_ALLOW_DELETES', schema: bool, default: 'false', example: 'false', doc: 'Standing approval for runs over the deletion guard (like --allow-deletes).' },
+  { name: 'RONGSYNC_IGNORE_USERS', schema: regex, default: '', example: '^(admin|bot_).*', doc: 'Regex of remote user ids rongsync never kicks (members the app does not manage).' },
+  { name: 'RONGSYNC_QUARANTINE_AFTER', schema: int(1, 1000), default: '5', example: '5', doc: 'Consecutive failed runs after which a group is quarantined.' },
+  { name: 'RONGSYNC_MODE', schema: z.enum(['apply', 'detect'], { error: 'expected apply or detect' }), default: 'apply', example: 'apply', doc: 'apply = converge RongCloud; detect = observe and report only.' },
+  { name: 'LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected one of fatal, error, warn, info, debug, trace, silent' }), default: 'info', example: 'info', doc: 'Log level (pino).' },
+] as const satisfies readonly EnvVar[];

@@ -1,0 +1,41 @@
+// Opens the database the way every command uses it: one pg.Pool shared by the generated Prisma
+// client (through @prisma/adapter-pg) and by raw pg work (streaming, COPY). Connections that need
+// their own session — LISTEN, the leader's advisory lock, the migration lock — are NOT taken from
+// this pool; they use `new pg.Client(...)` (see the stack notes: a session lock taken through a
+// pool lands on whichever connection ran it).
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+export interface Database {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  /** Closes Prisma and the pool (Prisma's $disconnect does not end a pool it was given). */
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** @default 10 */
+  maxConnections?: number;
+  /** Shown in pg_stat_activity. @default 'rongsync' */
+  applicationName?: string;
+}
+
+export function openDatabase(databaseUrl: string, options: DatabaseOptions = {}): Database {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.maxConnections ?? 10,
+    application_name: options.applicationName ?? 'rongsync',
+  });
+  // An idle client that errors (server restart) must not crash the process; the pool drops it.
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

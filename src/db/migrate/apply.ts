@@ -1,0 +1,158 @@
+// rongsync's migration applier: the bookkeeping of `prisma migrate deploy`, reproduced on `pg`
+// because Prisma's native schema engine cannot be downloaded here. On a machine that has the
+// engine, `prisma migrate status` / `deploy` agree with what this writes:
+//   - the `_prisma_migrations` table with Prisma's exact DDL;
+//   - session advisory lock 72707369 (Prisma's key), so concurrent appliers — ours or Prisma's —
+//     queue up instead of racing;
+//   - refuse to run while a failed migration (finished_at and rolled_back_at both null) exists;
+//   - per pending folder: insert the row, run the file as ONE simple query (one implicit
+//     transaction: a failure rolls the whole file back), then finished_at/applied_steps_count;
+//     on failure the error goes into `logs` and finished_at stays null, exactly like Prisma.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { MigrationError, toError } from '../../errors.js';
+import { readMigrations, type MigrationFile } from './files.js';
+
+/** The advisory lock key Prisma's schema engine takes around migrate deploy. */
+export const PRISMA_MIGRATE_LOCK_KEY = 72707369;
+
+const CREATE_MIGRATIONS_TABLE = `
+CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+);`;
+
+export interface MigrateResult {
+  applied: string[];
+  alreadyApplied: string[];
+  /** Human-readable warnings (edited or unknown migrations); nothing was stopped by them. */
+  warnings: string[];
+}
+
+export interface MigrateOptions {
+  databaseUrl: string;
+  /** @default prisma/migrations of this package */
+  migrations?: MigrationFile[];
+  /** Called once per migration as it is applied. */
+  onApply?: (name: string) => void;
+}
+
+interface AppliedRow {
+  migration_name: string;
+  checksum: string;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+  logs: string | null;
+}
+
+export async function applyMigrations(options: MigrateOptions): Promise<MigrateResult> {
+  const migrations = options.migrations ?? readMigrations();
+  const client = new pg.Client({ connectionString: options.databaseUrl, application_name: 'rongsync-migrate' });
+  await client.connect().catch((e: unknown) => {
+    throw new MigrationError(`cannot connect to the database: ${toError(e).message}`, undefined, { cause: e });
+  });
+  client.on('error', () => {});
+  try {
+    // Waits for any other applier (ours or Prisma's) to finish.
+    await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
+    try {
+      return await applyLocked(client, migrations, options.onApply);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_KEY]).catch(() => {});
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function applyLocked(
+  client: pg.Client,
+  migrations: MigrationFile[],
+  onApply?: (name: string) => void,
+): Promise<MigrateResult> {
+  await client.query(CREATE_MIGRATIONS_TABLE);
+  const { rows } = await client.query<AppliedRow>(
+    'SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM "_prisma_migrations" ORDER BY started_at',
+  );
+
+  const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
+  if (failed) {
+    throw new MigrationError(
+      `migration ${failed.migration_name} failed earlier and was not resolved:\n${failed.logs ?? '(no log)'}\n` +
+        `Fix the cause, then mark it rolled back with \`rongsync migrate resolve --rolled-back ${failed.migration_name}\` ` +
+        `(or \`prisma migrate resolve --rolled-back ${failed.migration_name}\`) and run migrate again.`,
+      failed.migration_name,
+    );
+  }
+
+  const done = new Map<string, AppliedRow>();
+  for (const r of rows) if (r.rolled_back_at === null && r.finished_at !== null) done.set(r.migration_name, r);
+
+  const warnings: string[] = [];
+  const local = new Set(migrations.map((m) => m.name));
+  for (const name of done.keys()) {
+    if (!local.has(name)) warnings.push(`migration ${name} is recorded in the database but missing from prisma/migrations`);
+  }
+
+  const applied: string[] = [];
+  const alreadyApplied: string[] = [];
+  for (const m of migrations) {
+    const row = done.get(m.name);
+    if (row) {
+      alreadyApplied.push(m.name);
+      if (row.checksum !== m.checksum) warnings.push(`migration ${m.name} was edited after it was applied (checksum differs)`);
+      continue;
+    }
+    const id = randomUUID();
+    await client.query(
+      'INSERT INTO "_prisma_migrations" (id, checksum, started_at, migration_name) VALUES ($1, $2, now(), $3)',
+      [id, m.checksum, m.name],
+    );
+    try {
+      // One simple query = one implicit transaction for the whole file.
+      await client.query(m.sql);
+    } catch (e) {
+      const err = toError(e);
+      const pgErr = e as { code?: string; position?: string };
+      const logs = `${err.message}${pgErr.code ? `\n\nPostgres error code: ${pgErr.code}` : ''}${pgErr.position ? `\nPosition: ${pgErr.position}` : ''}`;
+      await client.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, logs]);
+      throw new MigrationError(
+        `migration ${m.name} failed and was rolled back: ${err.message}. ` +
+          `It is recorded as failed; after fixing it run \`rongsync migrate resolve --rolled-back ${m.name}\` and migrate again.`,
+        m.name,
+        { cause: e },
+      );
+    }
+    await client.query(
+      'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = applied_steps_count + 1 WHERE id = $1',
+      [id],
+    );
+    applied.push(m.name);
+    onApply?.(m.name);
+  }
+  return { applied, alreadyApplied, warnings };
+}
+
+/** `migrate resolve --rolled-back NAME`: marks a failed migration rolled back, as Prisma does. */
+export async function markRolledBack(databaseUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'rongsync-migrate' });
+  await client.connect();
+  try {
+    const res = await client.query(
+      `UPDATE "_prisma_migrations" SET rolled_back_at = now()
+        WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL`,
+      [name],
+    );
+    if (res.rowCount === 0) {
+      throw new MigrationError(`no failed migration named ${name} to mark as rolled back`, name);
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

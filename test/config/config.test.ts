@@ -1,0 +1,109 @@
+import { inspect } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, requireCredentials } from '../../src/config/load.js';
+import { ENV_VARS } from '../../src/config/schema.js';
+import { ConfigError } from '../../src/errors.js';
+
+const base = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/app' };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig(base);
+    expect(c.remote.apiUrls).toEqual(['https://api.rong-api.com', 'https://api-b.rong-api.com']);
+    expect(c.remote.rateLimitPerSecond).toBe(100);
+    expect(c.remote.timeoutMs).toBe(10_000);
+    expect(c.limits).toMatchObject({ groupIdMax: 30, groupNameMax: 60, maxMembersPerGroup: 3000, maxGroupsPerUser: 500, maxIdsPerCall: 1000 });
+    expect(c.reconcile.cron).toBe('*/5 * * * *');
+    expect(c.reconcile.debounceMs).toBe(250);
+    expect(c.reconcile.mode).toBe('apply');
+    expect(c.remote.appKey).toBeUndefined();
+    expect(Object.isFrozen(c.remote)).toBe(true);
+  });
+
+  it('parses every kind of value', () => {
+    const c = loadConfig({
+      ...base,
+      RONGCLOUD_API_URL: ' http://127.0.0.1:9200/ , http://127.0.0.1:9201 ',
+      RONGCLOUD_RATE_LIMIT: '250',
+      RONGCLOUD_GROUP_ID_MAX: '64',
+      RONGSYNC_ALLOW_DELETES: 'yes',
+      RONGSYNC_MAX_DELETE_SHARE: '0.5',
+      RONGSYNC_IGNORE_USERS: '^bot_',
+      RONGSYNC_MODE: 'detect',
+    });
+    expect(c.remote.apiUrls).toEqual(['http://127.0.0.1:9200', 'http://127.0.0.1:9201']);
+    expect(c.remote.rateLimitPerSecond).toBe(250);
+    expect(c.limits.groupIdMax).toBe(64);
+    expect(c.reconcile.allowDeletes).toBe(true);
+    expect(c.reconcile.maxDeleteShare).toBe(0.5);
+    expect(c.reconcile.ignoreUsers?.test('bot_1')).toBe(true);
+    expect(c.reconcile.mode).toBe('detect');
+  });
+
+  it.each([
+    [{}, 'DATABASE_URL: is required but not set (e.g. DATABASE_URL=postgres://'],
+    [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL: "mysql://x/y" expected a postgres:// or postgresql:// URL'],
+    [{ ...base, RONGCLOUD_RATE_LIMIT: 'fast' }, 'RONGCLOUD_RATE_LIMIT: "fast" expected a whole number (e.g. RONGCLOUD_RATE_LIMIT=100)'],
+    [{ ...base, RONGCLOUD_RATE_LIMIT: '0' }, 'RONGCLOUD_RATE_LIMIT: "0" must be at least 1 (e.g. RONGCLOUD_RATE_LIMIT=100)'],
+    [{ ...base, RONGCLOUD_TIMEOUT_MS: '-5' }, 'RONGCLOUD_TIMEOUT_MS: "-5" expected a whole number'],
+    [{ ...base, RONGCLOUD_API_URL: 'api.rong-api.com' }, 'RONGCLOUD_API_URL: "api.rong-api.com" every entry must be an http:// or https:// URL'],
+    [{ ...base, RONGCLOUD_API_URL: ',' }, 'RONGCLOUD_API_URL: "," expected at least one URL'],
+    [{ ...base, RONGSYNC_ALLOW_DELETES: 'maybe' }, 'RONGSYNC_ALLOW_DELETES: "maybe" expected true or false (e.g. RONGSYNC_ALLOW_DELETES=false)'],
+    [{ ...base, RONGSYNC_MAX_DELETE_SHARE: '1.5' }, 'RONGSYNC_MAX_DELETE_SHARE: "1.5" expected a number between 0 and 1'],
+    [{ ...base, RONGSYNC_IGNORE_USERS: '(' }, 'RONGSYNC_IGNORE_USERS: "(" not a valid regular expression'],
+    [{ ...base, RONGSYNC_CRON: 'every minute' }, 'RONGSYNC_CRON: "every minute" expected a cron expression of 5 or 6 fields (e.g. RONGSYNC_CRON=*/5 * * * *)'],
+    [{ ...base, RONGSYNC_MODE: 'fix' }, 'RONGSYNC_MODE: "fix" expected apply or detect (e.g. RONGSYNC_MODE=apply)'],
+  ])('names the variable, the problem and a good value: %j', (env, message) => {
+    const problems = problemsOf(env as Record<string, string>);
+    expect(problems.some((p) => p.startsWith(message))).toBe(true);
+  });
+
+  it('reports every bad variable at once', () => {
+    const problems = problemsOf({ DATABASE_URL: 'x', RONGCLOUD_RATE_LIMIT: 'x', RONGSYNC_MODE: 'x' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['DATABASE_URL', 'RONGCLOUD_RATE_LIMIT', 'RONGSYNC_MODE']);
+  });
+
+  it('never shows the app secret: not in errors, logs or serialisation', () => {
+    const secret = 'S3cr3t-value-xyz';
+    const c = loadConfig({ ...base, RONGCLOUD_APP_KEY: 'key', RONGCLOUD_APP_SECRET: secret });
+    expect(c.remote.appSecret?.reveal()).toBe(secret);
+    const renderings = [String(c.remote.appSecret), `${c.remote.appSecret}`, JSON.stringify(c), inspect(c, { depth: 10 })];
+    for (const text of renderings) expect(text).not.toContain(secret);
+    expect(JSON.stringify(c)).toContain('[redacted]');
+
+    // An invalid secret (whitespace only counts as unset) is never echoed either.
+    const problems = problemsOf({ ...base, RONGCLOUD_RATE_LIMIT: secret, RONGCLOUD_APP_SECRET: ' ' });
+    expect(problems.join('\n')).toContain(secret); // the non-secret variable echoes its value
+    try {
+      loadConfig({ ...base, RONGCLOUD_APP_SECRET: secret, RONGCLOUD_TIMEOUT_MS: 'x' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain(secret);
+      expect(inspect(e)).not.toContain(secret);
+    }
+  });
+
+  it('requireCredentials names what is missing', () => {
+    const c = loadConfig(base);
+    expect(() => requireCredentials(c.remote)).toThrow(/RONGCLOUD_APP_KEY: is required.*\n.*RONGCLOUD_APP_SECRET: is required/s);
+  });
+
+  it('.env.example documents every variable with its default', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    for (const v of ENV_VARS) {
+      const line = example.split('\n').find((l) => l.replace(/^#\s*/, '').startsWith(`${v.name}=`));
+      expect(line, `${v.name} missing from .env.example`).toBeDefined();
+      if ('default' in v && v.default !== '') expect(line).toContain(`${v.name}=${v.default}`);
+    }
+  });
+});
