@@ -33,6 +33,7 @@ export interface ReconcileConfig {
   /** @default 0.25 */ maxDeleteShare: number;
   /** @default false */ allowDeletes: boolean;
   /** Remote user ids never kicked. @default none */ ignoreUsers: RegExp | undefined;
+  /** Per-user sync calls allowed (rongsync owns every group of its users). @default true */ syncCalls: boolean;
   /** @default 5 */ quarantineAfter: number;
   /** @default 'apply' */ mode: 'apply' | 'detect';
 }
@@ -100,6 +101,7 @@ export function loadConfig(env: Env): Config {
       maxDeleteShare: get<number>('RONGSYNC_MAX_DELETE_SHARE'),
       allowDeletes: get<boolean>('RONGSYNC_ALLOW_DELETES'),
       ignoreUsers: get<RegExp | undefined>('RONGSYNC_IGNORE_USERS'),
+      syncCalls: get<boolean>('RONGSYNC_SYNC_CALLS'),
       quarantineAfter: get<number>('RONGSYNC_QUARANTINE_AFTER'),
       mode: get<'apply' | 'detect'>('RONGSYNC_MODE'),
     },
