@@ -52,6 +52,7 @@ CREATE TABLE "rongsync_remote_groups" (
     CONSTRAINT "rongsync_remote_groups_pkey" PRIMARY KEY ("group_id")
 );
 CREATE INDEX "rongsync_remote_groups_read_at_idx" ON "rongsync_remote_groups"("read_at");
+CREATE INDEX "rongsync_remote_groups_members_idx" ON "rongsync_remote_groups" USING GIN ("members");
 
 CREATE TABLE "rongsync_group_state" (
     "group_id" TEXT NOT NULL,
