@@ -1,0 +1,144 @@
+// Typed errors of the remote edge. Every one names the endpoint and the group (if any) so an
+// operator can act on the message alone; none ever contains the app secret or a signature (the
+// signer is the only code that sees the secret, and no request headers are ever put into an error).
+//
+// Batched calls (invite/kick/create over 1000 ids) that fail part-way set `completedIds` on the
+// error they throw, so a caller can record the partial progress and resume.
+import { RongsyncError } from '../errors.js';
+
+export interface RemoteErrorContext {
+  /** Path of the call, e.g. `/group/join.json`. */
+  endpoint: string;
+  groupId?: string | undefined;
+  userId?: string | undefined;
+}
+
+/** Base of every error thrown by GroupClient (validation, remote, transport, malformed). */
+export abstract class RemoteEdgeError extends RongsyncError {
+  readonly endpoint: string;
+  readonly groupId: string | undefined;
+  readonly userId: string | undefined;
+  /**
+   * Ids already applied by earlier sub-calls of a batched operation before this error (empty when
+   * nothing was applied or the operation is not batched).
+   */
+  completedIds: string[] = [];
+  /** Ids the failed operation did not get to apply (including the failing batch). */
+  pendingIds: string[] = [];
+
+  constructor(kind: string, ctx: RemoteErrorContext, message: string, options?: { cause?: unknown }) {
+    super(kind, `${where(ctx)}: ${message}`, options);
+    this.endpoint = ctx.endpoint;
+    this.groupId = ctx.groupId;
+    this.userId = ctx.userId;
+  }
+
+  /** Records batch progress on the error and says so in the message. */
+  withProgress(completedIds: string[], pendingIds: string[]): this {
+    this.completedIds = completedIds;
+    this.pendingIds = pendingIds;
+    const total = completedIds.length + pendingIds.length;
+    this.message += ` (batched call stopped after ${completedIds.length} of ${total} ids were applied)`;
+    return this;
+  }
+}
+
+function where(ctx: RemoteErrorContext): string {
+  let s = ctx.endpoint;
+  if (ctx.groupId !== undefined) s += ` group ${JSON.stringify(ctx.groupId)}`;
+  if (ctx.userId !== undefined) s += ` user ${JSON.stringify(ctx.userId)}`;
+  return s;
+}
+
+/**
+ * The remote answered with an error: a `code !== 200` (in an HTTP 200 body or not), or an HTTP
+ * error status. `code` is undefined when the body carried none (e.g. a proxy's 502 page).
+ */
+export class RemoteError extends RemoteEdgeError {
+  readonly code: number | undefined;
+  readonly httpStatus: number;
+  /** The remote's own `errorMessage`, verbatim. */
+  readonly errorMessage: string | undefined;
+  /** Base URL that answered. */
+  readonly host: string;
+  /** Attempts made for this call (1 = not retried). */
+  attempts = 1;
+
+  constructor(
+    ctx: RemoteErrorContext & { code: number | undefined; httpStatus: number; errorMessage: string | undefined; host: string },
+    kind = 'remote_error',
+  ) {
+    const code = ctx.code === undefined ? 'no code' : `code ${ctx.code}`;
+    const msg = ctx.errorMessage ? `: ${JSON.stringify(ctx.errorMessage)}` : '';
+    super(kind, ctx, `RongCloud answered ${code} (HTTP ${ctx.httpStatus})${msg} [${ctx.host}]`);
+    this.code = ctx.code;
+    this.httpStatus = ctx.httpStatus;
+    this.errorMessage = ctx.errorMessage;
+    this.host = ctx.host;
+  }
+}
+
+/** Rate limited: code 1008 or HTTP 429. `retryAfterMs` from `Retry-After` when given. */
+export class RateLimitError extends RemoteError {
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    ctx: RemoteErrorContext & { code: number | undefined; httpStatus: number; errorMessage: string | undefined; host: string; retryAfterMs: number | undefined },
+  ) {
+    super(ctx, 'rate_limited');
+    this.retryAfterMs = ctx.retryAfterMs;
+  }
+}
+
+/** The request did not get an answer: connection refused/reset, DNS, or the per-attempt timeout. */
+export class TransportError extends RemoteEdgeError {
+  readonly host: string;
+  readonly timeout: boolean;
+  attempts = 1;
+
+  constructor(ctx: RemoteErrorContext & { host: string; timeout: boolean; detail: string }, options?: { cause?: unknown }) {
+    super(ctx.timeout ? 'remote_timeout' : 'remote_unreachable', ctx, `${ctx.detail} [${ctx.host}]`, options);
+    this.host = ctx.host;
+    this.timeout = ctx.timeout;
+  }
+}
+
+/** An input breaks a RongCloud limit; thrown before any request is sent. */
+export class RemoteValidationError extends RemoteEdgeError {
+  /** Path of the offending field, e.g. `memberIds[3]` or `groups[0].name`. */
+  readonly field: string;
+  /** The limit broken (max length, max count), when there is one. */
+  readonly limit: number | undefined;
+  /** Length (chars, bytes for user ids, or count for lists) of the rejected value. */
+  readonly length: number | undefined;
+
+  constructor(ctx: RemoteErrorContext & { field: string; limit: number | undefined; length: number | undefined; problem: string }) {
+    super('remote_invalid_input', ctx, `${ctx.field} ${ctx.problem}; no request was sent`);
+    this.field = ctx.field;
+    this.limit = ctx.limit;
+    this.length = ctx.length;
+  }
+}
+
+/** The body was not JSON, or did not match the expected schema. Never retried. */
+export class MalformedResponseError extends RemoteEdgeError {
+  readonly httpStatus: number;
+  readonly host: string;
+  /** Start of the body as received (at most 200 chars). */
+  readonly bodySnippet: string;
+
+  constructor(ctx: RemoteErrorContext & { httpStatus: number; host: string; problem: string; body: string }, options?: { cause?: unknown }) {
+    const snippet = ctx.body.length > 200 ? `${ctx.body.slice(0, 200)}…` : ctx.body;
+    super('remote_malformed', ctx, `malformed response (HTTP ${ctx.httpStatus}): ${ctx.problem}; body: ${JSON.stringify(snippet)} [${ctx.host}]`, options);
+    this.httpStatus = ctx.httpStatus;
+    this.host = ctx.host;
+    this.bodySnippet = snippet;
+  }
+}
+
+/** A call was made, or was still waiting, after `GroupClient.close()`. */
+export class ClientClosedError extends RemoteEdgeError {
+  constructor(ctx: RemoteErrorContext) {
+    super('remote_client_closed', ctx, 'the client was closed');
+  }
+}

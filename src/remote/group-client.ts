@@ -1,0 +1,197 @@
+// GroupClient: the one way rongsync talks to RongCloud's group endpoints. The nine methods of the
+// SDK-level interface (seed docs) plus userGroups; each validates its input against GroupLimits
+// (RemoteValidationError, before any request), maps to the wire (see
+// shared/reference/rongcloud-group-api.md), and goes through Transport for signing, retries,
+// failover and the shared rate limiter.
+import type { Config, GroupLimits } from '../config/load.js';
+import { requireCredentials } from '../config/load.js';
+import type { Secret } from '../config/secret.js';
+import { runBatches } from './batch.js';
+import { RateLimiter } from './rate-limiter.js';
+import { groupMembersSchema, inputSchemas, okSchema, userGroupsSchema, validateInput, type InputSchemas } from './schemas.js';
+import { Transport, type AttemptEvent } from './transport.js';
+
+export type { AttemptEvent, AttemptOutcome } from './transport.js';
+
+export interface GroupClientOptions {
+  appKey: string;
+  appSecret: Secret;
+  /** Base URLs in failover order. */
+  apiUrls: string[];
+  /** Per HTTP attempt. @default 10000 */
+  timeoutMs?: number;
+  /** Retries of a transient failure after the first attempt. @default 5 */
+  maxRetries?: number;
+  /** Rate of the limiter this client creates (ignored when `limiter` is given). @default 100 */
+  rateLimitPerSecond?: number;
+  /** Calls in flight of the limiter this client creates (ignored when `limiter` is given). @default 16 */
+  concurrency?: number;
+  limits: GroupLimits;
+  /** Called once per HTTP attempt (the reconciler writes these to its call log). */
+  onAttempt?: (e: AttemptEvent) => void;
+  /** A limiter shared with other clients of the process. @default one per client */
+  limiter?: RateLimiter;
+  /** First backoff ceiling in ms (full jitter, doubling). @default 200 */
+  retryBaseMs?: number;
+  /** Largest backoff ceiling in ms. @default 10000 */
+  retryMaxMs?: number;
+  /** The fetch used under ky. @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch;
+}
+
+const P = {
+  sync: '/group/sync.json',
+  create: '/group/create.json',
+  join: '/group/join.json',
+  quit: '/group/quit.json',
+  dismiss: '/group/dismiss.json',
+  refresh: '/group/refresh.json',
+  members: '/group/user/query.json',
+  userGroups: '/user/group/query.json',
+} as const;
+
+export class GroupClient {
+  readonly limiter: RateLimiter;
+  readonly #ownsLimiter: boolean;
+  readonly #transport: Transport;
+  readonly #in: InputSchemas;
+  readonly #batch: number;
+
+  constructor(options: GroupClientOptions) {
+    this.#ownsLimiter = options.limiter === undefined;
+    this.limiter =
+      options.limiter ?? new RateLimiter({ ratePerSecond: options.rateLimitPerSecond ?? 100, concurrency: options.concurrency ?? 16 });
+    this.#in = inputSchemas(options.limits);
+    this.#batch = options.limits.maxIdsPerCall;
+    this.#transport = new Transport({
+      appKey: options.appKey,
+      appSecret: options.appSecret,
+      apiUrls: options.apiUrls,
+      limiter: this.limiter,
+      onAttempt: options.onAttempt,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+      ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
+      ...(options.retryMaxMs !== undefined ? { retryMaxMs: options.retryMaxMs } : {}),
+      ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  /** A client from the loaded Config; throws ConfigError when the credentials are missing. */
+  static fromConfig(config: Config, extra: Partial<GroupClientOptions> = {}): GroupClient {
+    const { appKey, appSecret } = requireCredentials(config.remote);
+    return new GroupClient({
+      appKey,
+      appSecret,
+      apiUrls: [...config.remote.apiUrls],
+      timeoutMs: config.remote.timeoutMs,
+      maxRetries: config.remote.maxRetries,
+      rateLimitPerSecond: config.remote.rateLimitPerSecond,
+      concurrency: config.remote.concurrency,
+      limits: config.limits,
+      ...extra,
+    });
+  }
+
+  /** The base URL calls currently start on (the last one that answered). */
+  get preferredHost(): string {
+    return this.#transport.preferredHost;
+  }
+
+  /** Replaces the user's whole group set (an empty list removes every binding). */
+  async sync(user: { id: string; groups: { id: string; name: string }[] }): Promise<void> {
+    const u = validateInput(this.#in.sync, user, { endpoint: P.sync, userId: user?.id });
+    const params = new URLSearchParams([['userId', u.id]]);
+    for (const g of u.groups) params.append(`group[${g.id}]`, g.name);
+    await this.#transport.post(P.sync, params, okSchema, { userId: u.id });
+  }
+
+  /** Creates the group with its members; over 1000 ids: create with the first 1000, then join the rest. */
+  async create(group: { id: string; name: string; memberIds: string[] }): Promise<void> {
+    const g = validateInput(this.#in.create, group, { endpoint: P.create, groupId: group?.id });
+    await runBatches(g.memberIds, this.#batch, async (ids, i) => {
+      const endpoint = i === 0 ? P.create : P.join;
+      await this.#transport.post(endpoint, members(ids, [['groupId', g.id], ['groupName', g.name]]), okSchema, { groupId: g.id });
+    });
+  }
+
+  /** Adds members (`/group/join.json`), 1000 ids per call. */
+  async invite(group: { id: string; memberIds: string[]; name?: string }): Promise<void> {
+    const g = validateInput(this.#in.invite, group, { endpoint: P.join, groupId: group?.id });
+    await runBatches(g.memberIds, this.#batch, async (ids) => {
+      await this.#transport.post(P.join, members(ids, withName(g.id, g.name)), okSchema, { groupId: g.id });
+    });
+  }
+
+  async join(group: { id: string; memberId: string; name?: string }): Promise<void> {
+    const g = validateInput(this.#in.join, group, { endpoint: P.join, groupId: group?.id });
+    await this.#transport.post(P.join, members([g.memberId], withName(g.id, g.name)), okSchema, { groupId: g.id, userId: g.memberId });
+  }
+
+  async quit(group: { id: string; memberId: string }): Promise<void> {
+    const g = validateInput(this.#in.quit, group, { endpoint: P.quit, groupId: group?.id });
+    await this.#transport.post(P.quit, members([g.memberId], [['groupId', g.id]]), okSchema, { groupId: g.id, userId: g.memberId });
+  }
+
+  /** Removes members (`/group/quit.json`), 1000 ids per call. */
+  async kick(group: { id: string; memberIds: string[] }): Promise<void> {
+    const g = validateInput(this.#in.kick, group, { endpoint: P.quit, groupId: group?.id });
+    await runBatches(g.memberIds, this.#batch, async (ids) => {
+      await this.#transport.post(P.quit, members(ids, [['groupId', g.id]]), okSchema, { groupId: g.id });
+    });
+  }
+
+  async dismiss(params: { id: string; operator: string }): Promise<void> {
+    const p = validateInput(this.#in.dismiss, params, { endpoint: P.dismiss, groupId: params?.id });
+    const body = new URLSearchParams([
+      ['userId', p.operator],
+      ['groupId', p.id],
+    ]);
+    await this.#transport.post(P.dismiss, body, okSchema, { groupId: p.id });
+  }
+
+  /** Renames the group. */
+  async refresh(group: { id: string; name: string }): Promise<void> {
+    const g = validateInput(this.#in.refresh, group, { endpoint: P.refresh, groupId: group?.id });
+    const body = new URLSearchParams([
+      ['groupId', g.id],
+      ['groupName', g.name],
+    ]);
+    await this.#transport.post(P.refresh, body, okSchema, { groupId: g.id });
+  }
+
+  /** The group's member ids (wire field `users`). A failure throws — never read it as "no members". */
+  async getMembers(group: { id: string }): Promise<{ members: { id: string }[] }> {
+    const g = validateInput(this.#in.getMembers, group, { endpoint: P.members, groupId: group?.id });
+    const body = await this.#transport.post(P.members, new URLSearchParams([['groupId', g.id]]), groupMembersSchema, { groupId: g.id });
+    return { members: body.users.map((u) => ({ id: u.id })) };
+  }
+
+  /** The groups the user is in (`/user/group/query.json`). */
+  async userGroups(user: { id: string }): Promise<{ id: string; name: string }[]> {
+    const u = validateInput(this.#in.userGroups, user, { endpoint: P.userGroups, userId: user?.id });
+    const body = await this.#transport.post(P.userGroups, new URLSearchParams([['userId', u.id]]), userGroupsSchema, { userId: u.id });
+    return body.groups.map((g) => ({ id: g.id, name: g.name }));
+  }
+
+  /**
+   * Aborts this client's requests and backoff waits (they reject with ClientClosedError). Closes the
+   * limiter only if this client created it; a shared one belongs to whoever passed it in.
+   */
+  close(): void {
+    this.#transport.close();
+    if (this.#ownsLimiter) this.limiter.close(new Error('GroupClient closed'));
+  }
+}
+
+/** Repeated `userId` keys first (as the official SDK sends arrays), then the scalars. */
+function members(ids: string[], rest: [string, string][]): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const id of ids) params.append('userId', id);
+  for (const [k, v] of rest) params.append(k, v);
+  return params;
+}
+
+function withName(groupId: string, name: string | undefined): [string, string][] {
+  return name === undefined ? [['groupId', groupId]] : [['groupId', groupId], ['groupName', name]];
+}

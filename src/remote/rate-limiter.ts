@@ -1,0 +1,204 @@
+// The process-wide brake on calls to RongCloud: a token bucket (calls per second) plus a cap on
+// calls in flight. One instance is shared by every GroupClient of a process (pass it as
+// `limiter`), so the remote sees one rate however many loops call it.
+//
+// Adaptive: when the remote still answers 1008 (someone else shares the app's quota, or the quota
+// is lower than configured), `onRateLimited()` halves the current rate (at most once per
+// `decreaseCooldownMs`, so one burst of 1008s from the calls already in flight counts once),
+// down to a floor; afterwards the rate climbs back additively to the configured one (AIMD).
+//
+// Invariant: tokens are refilled from elapsed time (not from timer ticks), so late timers do not
+// lower the long-run rate; the bucket holds at most `burst` tokens, so an idle period cannot turn
+// into a burst the remote would reject.
+
+export interface RateLimiterOptions {
+  /** Configured (target) calls per second. @default 100 */
+  ratePerSecond?: number;
+  /** Calls in flight at once. @default 16 */
+  concurrency?: number;
+  /** Bucket capacity (calls that may start back to back). @default max(2, ceil(rate / 50)) */
+  burst?: number;
+  /** Floor of the adaptive slowdown, calls per second. @default min(5, rate) */
+  minRatePerSecond?: number;
+  /** Additive recovery, calls/s regained per second after a slowdown. @default rate / 10 */
+  recoveryPerSecond?: number;
+  /** Least time between two halvings, and before recovery starts. @default 1000 */
+  decreaseCooldownMs?: number;
+  /** Clock in ms (monotonic). @default performance.now */
+  now?: () => number;
+}
+
+export interface RateLimiterStats {
+  targetRate: number;
+  currentRate: number;
+  inFlight: number;
+  /** Calls waiting for a slot or a token. */
+  waiting: number;
+  /** Times `onRateLimited()` was called. */
+  rateLimited: number;
+  /** Times the rate was actually halved. */
+  slowdowns: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class RateLimiter {
+  #target: number;
+  #current: number;
+  readonly #concurrency: number;
+  readonly #burst: number;
+  readonly #min: number;
+  readonly #recovery: number;
+  readonly #cooldown: number;
+  readonly #now: () => number;
+
+  #tokens: number;
+  #lastRefill: number;
+  #lastDecrease = -Infinity;
+  #inFlight = 0;
+  readonly #slotQueue: Waiter[] = [];
+  readonly #tokenQueue: Waiter[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #closed: unknown;
+  #rateLimited = 0;
+  #slowdowns = 0;
+
+  constructor(options: RateLimiterOptions = {}) {
+    const rate = options.ratePerSecond ?? 100;
+    if (!(rate > 0)) throw new RangeError(`ratePerSecond must be > 0, got ${rate}`);
+    this.#target = rate;
+    this.#current = rate;
+    this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? 16));
+    this.#burst = Math.max(1, options.burst ?? Math.max(2, Math.ceil(rate / 50)));
+    this.#min = Math.min(rate, options.minRatePerSecond ?? 5);
+    this.#recovery = options.recoveryPerSecond ?? rate / 10;
+    this.#cooldown = options.decreaseCooldownMs ?? 1000;
+    this.#now = options.now ?? (() => performance.now());
+    this.#tokens = this.#burst;
+    this.#lastRefill = this.#now();
+  }
+
+  /** Calls per second the limiter currently lets through (below the target after a slowdown). */
+  get currentRate(): number {
+    this.#refill();
+    return this.#current;
+  }
+
+  get targetRate(): number {
+    return this.#target;
+  }
+
+  stats(): RateLimiterStats {
+    return {
+      targetRate: this.#target,
+      currentRate: this.currentRate,
+      inFlight: this.#inFlight,
+      waiting: this.#slotQueue.length + this.#tokenQueue.length,
+      rateLimited: this.#rateLimited,
+      slowdowns: this.#slowdowns,
+    };
+  }
+
+  /** Changes the configured rate (e.g. after a quota change); the current rate follows down at once. */
+  setTargetRate(rate: number): void {
+    if (!(rate > 0)) throw new RangeError(`rate must be > 0, got ${rate}`);
+    this.#refill();
+    this.#target = rate;
+    this.#current = Math.min(this.#current, rate);
+  }
+
+  /**
+   * Runs `fn` once a concurrency slot and a rate token are free. Slot first, token second: a call
+   * waiting for a slot does not hold a token. One `run` per HTTP attempt.
+   */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    await this.#acquireSlot();
+    try {
+      await this.#acquireToken();
+      return await fn();
+    } finally {
+      this.#releaseSlot();
+    }
+  }
+
+  /** The remote answered 1008 / 429: slow down (multiplicative decrease, once per cooldown). */
+  onRateLimited(): void {
+    this.#rateLimited++;
+    this.#refill();
+    const now = this.#now();
+    if (now - this.#lastDecrease < this.#cooldown) return;
+    this.#lastDecrease = now;
+    const next = Math.max(this.#min, this.#current / 2);
+    if (next < this.#current) this.#slowdowns++;
+    this.#current = next;
+    this.#tokens = Math.min(this.#tokens, 0);
+  }
+
+  /** Rejects every waiting call with `reason`, and every later one. */
+  close(reason: unknown = new Error('rate limiter closed')): void {
+    this.#closed = reason;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const w of this.#slotQueue.splice(0)) w.reject(reason);
+    for (const w of this.#tokenQueue.splice(0)) w.reject(reason);
+  }
+
+  #acquireSlot(): Promise<void> {
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    if (this.#inFlight < this.#concurrency) {
+      this.#inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => this.#slotQueue.push({ resolve, reject }));
+  }
+
+  #releaseSlot(): void {
+    const next = this.#slotQueue.shift();
+    if (next) next.resolve(); // the slot passes straight to the next waiter
+    else this.#inFlight--;
+  }
+
+  #acquireToken(): Promise<void> {
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    this.#refill();
+    if (this.#tokenQueue.length === 0 && this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return Promise.resolve();
+    }
+    const p = new Promise<void>((resolve, reject) => this.#tokenQueue.push({ resolve, reject }));
+    this.#schedule();
+    return p;
+  }
+
+  #refill(): void {
+    const now = this.#now();
+    const dt = (now - this.#lastRefill) / 1000;
+    if (dt <= 0) return;
+    this.#lastRefill = now;
+    if (this.#current < this.#target) {
+      // Additive increase, only once the cooldown after the last halving has passed.
+      const since = (now - this.#lastDecrease - this.#cooldown) / 1000;
+      if (since > 0) this.#current = Math.min(this.#target, this.#current + this.#recovery * Math.min(dt, since));
+    }
+    this.#tokens = Math.min(this.#burst, this.#tokens + dt * this.#current);
+  }
+
+  #pump = (): void => {
+    this.#timer = undefined;
+    this.#refill();
+    while (this.#tokenQueue.length > 0 && this.#tokens >= 1) {
+      this.#tokens -= 1;
+      this.#tokenQueue.shift()!.resolve();
+    }
+    this.#schedule();
+  };
+
+  #schedule(): void {
+    if (this.#timer || this.#tokenQueue.length === 0 || this.#closed !== undefined) return;
+    const waitMs = Math.max(0, ((1 - this.#tokens) / this.#current) * 1000);
+    this.#timer = setTimeout(this.#pump, Math.ceil(waitMs));
+  }
+}

@@ -1,0 +1,343 @@
+// One signed POST to RongCloud, with the retry, failover and rate-limit policy around it.
+//
+// ky does the HTTP (retry: 0); the attempt loop is ours, because what matters is per attempt: a
+// fresh signature, one pass through the shared limiter, one AttemptEvent, and a choice of host.
+//
+// Policy
+// - Retried (capped exponential backoff with full jitter): network errors, timeouts, HTTP 5xx,
+//   code 1000/1050, and rate limiting (1008 / 429, waiting at least `Retry-After`).
+// - Never retried: other 4xx / codes (1001, 1002, 1004, 1005, 15xx…) and malformed bodies — a
+//   retry cannot fix them. The group endpoints are idempotent set operations (join an existing
+//   member, quit a non-member, sync the whole list), so retrying a POST whose answer was lost is safe.
+// - Failover: after a network error, timeout or 5xx the next attempt goes to the next base URL
+//   (round-robin); a host that answers becomes the preferred one for every later call. Trying a
+//   host this call has not tried yet happens at once; only going round again waits the backoff.
+import ky, { type KyInstance } from 'ky';
+import type { z } from 'zod';
+import type { Secret } from '../config/secret.js';
+import {
+  ClientClosedError,
+  MalformedResponseError,
+  RateLimitError,
+  RemoteError,
+  TransportError,
+  type RemoteEdgeError,
+  type RemoteErrorContext,
+} from './errors.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { describeZodError, envelopeSchema } from './schemas.js';
+import { signHeaders } from './sign.js';
+
+export type AttemptOutcome = 'ok' | 'remote_error' | 'rate_limited' | 'transport_error' | 'timeout';
+
+export interface AttemptEvent {
+  /** e.g. '/group/join.json' */
+  endpoint: string;
+  groupId?: string;
+  userId?: string;
+  /** Base URL the attempt went to. */
+  host: string;
+  /** 1-based. */
+  attempt: number;
+  outcome: AttemptOutcome;
+  httpStatus?: number;
+  code?: number;
+  latencyMs: number;
+  /** The error message of a failed attempt (never contains the secret). */
+  error?: string;
+}
+
+export interface TransportOptions {
+  appKey: string;
+  appSecret: Secret;
+  /** Base URLs in failover order. */
+  apiUrls: string[];
+  /** Per attempt, covering connect, headers and body. @default 10000 */
+  timeoutMs?: number;
+  /** Retries after the first attempt. @default 5 */
+  maxRetries?: number;
+  /** First backoff ceiling; doubles per attempt. @default 200 */
+  retryBaseMs?: number;
+  /** Largest backoff ceiling. @default 10000 */
+  retryMaxMs?: number;
+  /** A `Retry-After` longer than this is not waited for: the RateLimitError is thrown. @default 60000 */
+  maxRetryAfterMs?: number;
+  limiter: RateLimiter;
+  /** Called once per HTTP attempt. An exception thrown here propagates to the caller. */
+  onAttempt?: ((e: AttemptEvent) => void) | undefined;
+  /** The fetch ky uses (tests, proxies). @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** One attempt's result, classified. */
+type Attempt =
+  | { kind: 'ok'; data: unknown; httpStatus: number }
+  | { kind: 'fail'; error: RemoteEdgeError; outcome: AttemptOutcome; retry: boolean; failover: boolean; retryAfterMs?: number; httpStatus?: number; code?: number };
+
+const RETRYABLE_CODES = new Set([1000, 1050]);
+const RATE_LIMIT_CODE = 1008;
+
+export class Transport {
+  readonly #o: Required<Omit<TransportOptions, 'onAttempt' | 'fetch'>> & Pick<TransportOptions, 'onAttempt'>;
+  readonly #hosts: string[];
+  readonly #ky: KyInstance;
+  readonly #closing = new AbortController();
+  /** Index of the host the next call starts on: the last one that answered. */
+  #preferred = 0;
+
+  constructor(options: TransportOptions) {
+    if (options.apiUrls.length === 0) throw new RangeError('apiUrls must hold at least one base URL');
+    this.#hosts = options.apiUrls.map((u) => u.replace(/\/+$/, ''));
+    this.#o = {
+      appKey: options.appKey,
+      appSecret: options.appSecret,
+      apiUrls: this.#hosts,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      maxRetries: options.maxRetries ?? 5,
+      retryBaseMs: options.retryBaseMs ?? 200,
+      retryMaxMs: options.retryMaxMs ?? 10_000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+      limiter: options.limiter,
+      onAttempt: options.onAttempt,
+    };
+    this.#ky = ky.create({
+      retry: 0,
+      timeout: false, // our own per-attempt timer also covers reading the body
+      throwHttpErrors: false,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  /** The host calls currently start on. */
+  get preferredHost(): string {
+    return this.#hosts[this.#preferred]!;
+  }
+
+  /** Aborts requests in flight and makes later calls fail with ClientClosedError. */
+  close(): void {
+    this.#closing.abort();
+  }
+
+  get closed(): boolean {
+    return this.#closing.signal.aborted;
+  }
+
+  /** POSTs `params` to `endpoint`, retrying per the policy; resolves with the body parsed by `schema`. */
+  async post<T>(endpoint: string, params: URLSearchParams, schema: z.ZodType<T>, ctx: Omit<RemoteErrorContext, 'endpoint'> = {}): Promise<T> {
+    const ectx: RemoteErrorContext = { endpoint, ...ctx };
+    const body = params.toString();
+    const tried = new Set<number>();
+    let hostIndex = this.#preferred;
+    const maxAttempts = this.#o.maxRetries + 1;
+
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed) throw new ClientClosedError(ectx);
+      tried.add(hostIndex);
+      const host = this.#hosts[hostIndex]!;
+      let started = 0;
+      const result = await this.#o.limiter
+        .run(async () => {
+          started = performance.now();
+          return this.#attempt(host, endpoint, body, schema, ectx);
+        })
+        .catch((e: unknown) => {
+          if (this.closed) throw new ClientClosedError(ectx);
+          throw e;
+        });
+      const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+
+      this.#emit({
+        endpoint,
+        ...(ctx.groupId !== undefined ? { groupId: ctx.groupId } : {}),
+        ...(ctx.userId !== undefined ? { userId: ctx.userId } : {}),
+        host,
+        attempt,
+        outcome: result.kind === 'ok' ? 'ok' : result.outcome,
+        ...(result.httpStatus !== undefined ? { httpStatus: result.httpStatus } : {}),
+        ...(result.kind === 'fail' && result.code !== undefined ? { code: result.code } : {}),
+        ...(result.kind === 'ok' ? { code: 200 } : {}),
+        latencyMs,
+        ...(result.kind === 'fail' ? { error: result.error.message } : {}),
+      });
+
+      if (result.kind === 'ok') {
+        this.#preferred = hostIndex; // remember a healthy host
+        return result.data as T;
+      }
+
+      const { error } = result;
+      if ('attempts' in error) (error as { attempts: number }).attempts = attempt;
+      if (this.closed) throw new ClientClosedError(ectx);
+      if (!result.retry || attempt >= maxAttempts) throw error;
+      if (result.outcome === 'rate_limited') this.#o.limiter.onRateLimited();
+
+      let delayMs: number;
+      if (result.failover && this.#hosts.length > 1) {
+        const next = (hostIndex + 1) % this.#hosts.length;
+        // Move the shared preference off the failing host (unless another call already did).
+        if (this.#preferred === hostIndex) this.#preferred = next;
+        hostIndex = next;
+        delayMs = tried.has(next) ? this.#backoff(attempt) : 0;
+      } else {
+        delayMs = this.#backoff(attempt);
+      }
+      if (result.retryAfterMs !== undefined) {
+        if (result.retryAfterMs > this.#o.maxRetryAfterMs) throw error;
+        // Honour Retry-After, plus a little jitter so the retries of one burst do not re-collide.
+        delayMs = result.retryAfterMs + Math.random() * Math.min(this.#o.retryBaseMs, result.retryAfterMs / 10 + 1);
+      }
+      await sleep(delayMs, this.#closing.signal).catch(() => {
+        throw new ClientClosedError(ectx);
+      });
+    }
+  }
+
+  /** Full jitter: uniform in [0, min(max, base·2^(attempt-1))]. */
+  #backoff(attempt: number): number {
+    const ceiling = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** (attempt - 1));
+    return Math.random() * ceiling;
+  }
+
+  #emit(e: AttemptEvent): void {
+    this.#o.onAttempt?.(e);
+  }
+
+  async #attempt<T>(host: string, endpoint: string, body: string, schema: z.ZodType<T>, ctx: RemoteErrorContext): Promise<Attempt> {
+    const timer = new AbortController();
+    let timedOut = false;
+    const t = setTimeout(() => {
+      timedOut = true;
+      timer.abort();
+    }, this.#o.timeoutMs);
+    const signal = AbortSignal.any([timer.signal, this.#closing.signal]);
+    let httpStatus: number | undefined;
+    let text: string;
+    let retryAfterHeader: string | null = null;
+    try {
+      const response = await this.#ky.post(`${host}${endpoint}`, {
+        body,
+        headers: {
+          ...signHeaders(this.#o.appKey, this.#o.appSecret),
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        signal,
+      });
+      httpStatus = response.status;
+      retryAfterHeader = response.headers.get('retry-after');
+      text = await response.text();
+    } catch (cause) {
+      const detail = timedOut
+        ? `no answer within ${this.#o.timeoutMs} ms${httpStatus !== undefined ? ` (HTTP ${httpStatus} headers came, the body did not)` : ''}`
+        : `request failed: ${describeNetworkError(cause)}`;
+      const error = new TransportError({ ...ctx, host, timeout: timedOut, detail }, { cause });
+      return { kind: 'fail', error, outcome: timedOut ? 'timeout' : 'transport_error', retry: true, failover: true, ...(httpStatus !== undefined ? { httpStatus } : {}) };
+    } finally {
+      clearTimeout(t);
+    }
+
+    const status = httpStatus;
+    const retryAfterMs = parseRetryAfter(retryAfterHeader);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      return this.#nonJson(ctx, host, status, text, retryAfterMs, cause);
+    }
+    const envelope = envelopeSchema.safeParse(json);
+    if (!envelope.success) {
+      if (status >= 500 || status === 429) return this.#nonJson(ctx, host, status, text, retryAfterMs, envelope.error);
+      const error = new MalformedResponseError({ ...ctx, httpStatus: status, host, problem: describeZodError(envelope.error), body: text });
+      return { kind: 'fail', error, outcome: 'remote_error', retry: false, failover: false, httpStatus: status };
+    }
+    const { code, errorMessage } = envelope.data;
+
+    if (code === 200 && status === 200) {
+      const parsed = schema.safeParse(json);
+      if (parsed.success) return { kind: 'ok', data: parsed.data, httpStatus: status };
+      const error = new MalformedResponseError({ ...ctx, httpStatus: status, host, problem: describeZodError(parsed.error), body: text });
+      return { kind: 'fail', error, outcome: 'remote_error', retry: false, failover: false, httpStatus: status, code };
+    }
+
+    const base = { ...ctx, code, httpStatus: status, errorMessage, host };
+    if (code === RATE_LIMIT_CODE || status === 429) {
+      const error = new RateLimitError({ ...base, retryAfterMs });
+      return { kind: 'fail', error, outcome: 'rate_limited', retry: true, failover: false, httpStatus: status, code, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    }
+    const serverSide = status >= 500;
+    const error = new RemoteError(base);
+    return {
+      kind: 'fail',
+      error,
+      outcome: 'remote_error',
+      retry: serverSide || RETRYABLE_CODES.has(code),
+      failover: serverSide,
+      httpStatus: status,
+      code,
+      ...(serverSide && retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
+  }
+
+  /** A body that is not a RongCloud envelope: a proxy/load-balancer page on 5xx/429 is transient; otherwise malformed. */
+  #nonJson(ctx: RemoteErrorContext, host: string, status: number, text: string, retryAfterMs: number | undefined, cause: unknown): Attempt {
+    if (status === 429) {
+      const error = new RateLimitError({ ...ctx, code: undefined, httpStatus: status, errorMessage: undefined, host, retryAfterMs });
+      return { kind: 'fail', error, outcome: 'rate_limited', retry: true, failover: false, httpStatus: status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    }
+    if (status >= 500) {
+      const error = new RemoteError({ ...ctx, code: undefined, httpStatus: status, errorMessage: snippet(text), host });
+      return { kind: 'fail', error, outcome: 'remote_error', retry: true, failover: true, httpStatus: status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    }
+    const problem = cause instanceof SyntaxError ? `not JSON (${cause.message})` : cause instanceof Error ? cause.message : 'not a RongCloud body';
+    const error = new MalformedResponseError({ ...ctx, httpStatus: status, host, problem, body: text }, { cause });
+    return { kind: 'fail', error, outcome: 'remote_error', retry: false, failover: false, httpStatus: status };
+  }
+}
+
+function snippet(text: string): string | undefined {
+  const t = text.trim();
+  if (!t) return undefined;
+  return t.length > 120 ? `${t.slice(0, 120)}…` : t;
+}
+
+/** `Retry-After` as delta-seconds or an HTTP date, in ms; undefined when absent or unparsable. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  if (Number.isFinite(date)) return Math.max(0, date - Date.now());
+  return undefined;
+}
+
+/** undici's "fetch failed" hides the reason in `cause`; surface the code (ECONNREFUSED, ECONNRESET…). */
+function describeNetworkError(e: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = e;
+  for (let depth = 0; cur && depth < 4; depth++) {
+    if (cur instanceof Error) {
+      const code = (cur as { code?: unknown }).code;
+      parts.push(typeof code === 'string' && !cur.message.includes(code) ? `${cur.message} (${code})` : cur.message);
+      cur = (cur as { cause?: unknown }).cause;
+    } else {
+      parts.push(String(cur));
+      break;
+    }
+  }
+  return parts.join(': ') || 'unknown network error';
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
