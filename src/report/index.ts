@@ -1,0 +1,29 @@
+// Drift reports: load a run from the database, render it in one of four formats.
+import { renderHtml } from './render-html.js';
+import { renderJson } from './render-json.js';
+import { renderMarkdown } from './render-markdown.js';
+import { renderText } from './render-text.js';
+import type { RunReport } from './types.js';
+
+export { listRuns, loadRunReport, type ReportDb, type RunSummary } from './load.js';
+export type * from './types.js';
+
+export const REPORT_FORMATS = ['text', 'json', 'md', 'html'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export function isReportFormat(value: string): value is ReportFormat {
+  return (REPORT_FORMATS as readonly string[]).includes(value);
+}
+
+export function renderReport(report: RunReport, format: ReportFormat): string {
+  switch (format) {
+    case 'text':
+      return renderText(report);
+    case 'json':
+      return renderJson(report);
+    case 'md':
+      return renderMarkdown(report);
+    case 'html':
+      return renderHtml(report);
+  }
+}
