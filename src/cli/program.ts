@@ -4,10 +4,11 @@ import { Command, CommanderError } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
 import { RongsyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { registerEmulator } from './commands/emulator.js';
 import { registerMigrate } from './commands/migrate.js';
 import type { CliContext } from './context.js';
 
-const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate];
+const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerEmulator];
 
 export interface RunCliOptions {
   env: Record<string, string | undefined>;

@@ -41,7 +41,7 @@ describe('signature', () => {
       body: 'userId=u1&groupId=g1',
     });
     expect(noKey.status).toBe(401);
-    expect((await noKey.json()).code).toBe(1001);
+    expect(await noKey.json()).toMatchObject({ code: 1001 });
     const noSig = await fetch(`${em.url}/group/join.json`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'App-Key': APP_KEY, Nonce: '1', Timestamp: '2' },
