@@ -2,6 +2,7 @@
 // an example of a good value, and what it does. `loadConfig` (load.ts) turns the environment into
 // a typed Config once at start-up; nothing else reads process.env. `.env.example` and the README's
 // configuration table are checked against this list by test/config/config.test.ts.
+import cron from 'node-cron';
 import { z } from 'zod';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -70,7 +71,7 @@ const regex = z
 const cronExpr = z
   .string()
   .trim()
-  .regex(/^(\S+\s+){4,5}\S+$/, 'expected a cron expression of 5 or 6 fields');
+  .refine((v) => cron.validate(v), 'expected a cron expression of 5 or 6 fields (node-cron syntax)');
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 

@@ -62,7 +62,8 @@ describe('loadConfig', () => {
     [{ ...base, RONGSYNC_ALLOW_DELETES: 'maybe' }, 'RONGSYNC_ALLOW_DELETES: "maybe" expected true or false (e.g. RONGSYNC_ALLOW_DELETES=false)'],
     [{ ...base, RONGSYNC_MAX_DELETE_SHARE: '1.5' }, 'RONGSYNC_MAX_DELETE_SHARE: "1.5" expected a number between 0 and 1'],
     [{ ...base, RONGSYNC_IGNORE_USERS: '(' }, 'RONGSYNC_IGNORE_USERS: "(" not a valid regular expression'],
-    [{ ...base, RONGSYNC_CRON: 'every minute' }, 'RONGSYNC_CRON: "every minute" expected a cron expression of 5 or 6 fields (e.g. RONGSYNC_CRON=*/5 * * * *)'],
+    [{ ...base, RONGSYNC_CRON: 'every minute' }, 'RONGSYNC_CRON: "every minute" expected a cron expression of 5 or 6 fields (node-cron syntax) (e.g. RONGSYNC_CRON=*/5 * * * *)'],
+    [{ ...base, RONGSYNC_CRON: '61 * * * *' }, 'RONGSYNC_CRON: "61 * * * *" expected a cron expression'],
     [{ ...base, RONGSYNC_MODE: 'fix' }, 'RONGSYNC_MODE: "fix" expected apply or detect (e.g. RONGSYNC_MODE=apply)'],
   ])('names the variable, the problem and a good value: %j', (env, message) => {
     const problems = problemsOf(env as Record<string, string>);

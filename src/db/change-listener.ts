@@ -1,0 +1,72 @@
+// LISTENs on channel `rongsync_changes` (fed by the triggers) on its own connection — LISTEN
+// state belongs to one session, so it can't share Prisma's pool. Reconnects with backoff when
+// the connection drops and reports a '*' wake-up after reconnecting: notifications sent while it
+// was away are lost, but the durable change log still holds the changes.
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+
+export const CHANGE_CHANNEL = 'rongsync_changes';
+
+export interface ChangeListenerEvents {
+  /** A group id, or '*' for "many groups / read the change log". */
+  change: [groupId: string];
+  error: [error: Error];
+}
+
+export class ChangeListener extends EventEmitter<ChangeListenerEvents> {
+  readonly #url: string;
+  #client: pg.Client | undefined;
+  #stopped = false;
+  #retryMs = 250;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+
+  constructor(databaseUrl: string) {
+    super();
+    this.#url = databaseUrl;
+  }
+
+  /** Resolves once LISTEN is active. */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#reconnectTimer);
+    const c = this.#client;
+    this.#client = undefined;
+    await c?.end().catch(() => {});
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#url, application_name: 'rongsync-listen' });
+    client.on('notification', (n) => {
+      if (n.channel === CHANGE_CHANNEL) this.emit('change', n.payload || '*');
+    });
+    client.on('error', (e) => this.#lost(client, e));
+    client.on('end', () => this.#lost(client, new Error('listen connection ended')));
+    await client.connect();
+    await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+    this.#client = client;
+    this.#retryMs = 250;
+  }
+
+  #lost(client: pg.Client, error: Error): void {
+    if (this.#client !== client || this.#stopped) return;
+    this.#client = undefined;
+    this.emit('error', error);
+    client.end().catch(() => {});
+    const retry = () => {
+      if (this.#stopped) return;
+      this.#connect()
+        .then(() => this.emit('change', '*'))
+        .catch((e: unknown) => {
+          this.emit('error', e instanceof Error ? e : new Error(String(e)));
+          this.#retryMs = Math.min(this.#retryMs * 2, 10_000);
+          this.#reconnectTimer = setTimeout(retry, this.#retryMs);
+        });
+    };
+    this.#reconnectTimer = setTimeout(retry, this.#retryMs);
+  }
+}

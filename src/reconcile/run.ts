@@ -1,0 +1,443 @@
+// One reconcile run: pick the groups (dirty, explicit, full, verification slice), observe them in
+// batches, plan (pure), apply, and record everything — shadow, per-group state, drift items, the
+// run row. `runOnce` is the only entry point; schedules and leadership live in serve.ts.
+import type { Config } from '../config/load.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../log/logger.js';
+import type { DriftKind, DriftOutcome, RunCounts, RunMode, RunStatus, RunTrigger } from '../report/types.js';
+import { applyPlan, type ApplyResult, type CallFailure } from './apply.js';
+import type { CallLog } from './call-log.js';
+import { ackChanges, readDirtyGroups, type DirtyGroup } from './change-log.js';
+import { releaseGroups, updateGroupStates, type GroupStateUpdate } from './group-state.js';
+import { loadSnapshots, loadUsers, type GroupSnapshot } from './observe.js';
+import { planReconcile } from './plan/plan.js';
+import type { GroupInput, GroupPlan, Plan, PlannedCall, RemoteObservation } from './plan/types.js';
+import { systemClock, type Clock, type RemoteGroups } from './ports.js';
+import { readGroups } from './read-remote.js';
+import { recordRead } from './shadow.js';
+
+export interface ReconcileDeps {
+  prisma: PrismaClient;
+  remote: RemoteGroups;
+  callLog: CallLog;
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface RunRequest {
+  trigger: RunTrigger;
+  /** apply = converge; detect = observe and report; dry-run = plan as apply would, write nothing remote. */
+  mode: RunMode;
+  /** Only these groups; they are read from RongCloud first. */
+  groups?: string[];
+  /** Every group (tables and shadow), each read from RongCloud first. */
+  full?: boolean;
+  /** Also verify this many least-recently-read groups (read first). */
+  verify?: number;
+  /** Approves deletions over the guard for this run. */
+  allowDeletes?: boolean;
+  signal?: AbortSignal;
+  /** Groups per batch (observe → plan → apply). @default 1000 */
+  batchSize?: number;
+  /** Keep every planned call in the result (for `plan` output). @default false */
+  collectCalls?: boolean;
+}
+
+export interface GroupOutcome {
+  groupId: string;
+  kind: DriftKind;
+  outcome: DriftOutcome;
+  missingMembers: string[];
+  extraMembers: string[];
+  desiredName: string | null;
+  remoteName: string | null;
+  reason: string | null;
+  errorCode: number | null;
+  firstSeenAt: Date;
+}
+
+export interface RunResult {
+  runId: number;
+  status: RunStatus;
+  counts: RunCounts;
+  blocked: { reason: string; deletes: number; share: number } | null;
+  /** Planned calls by kind, summed over batches. */
+  plannedCalls: Record<string, number>;
+  calls: PlannedCall[];
+  items: GroupOutcome[];
+  durationMs: number;
+  error: string | null;
+}
+
+const MAX_DIRTY_PER_RUN = 50_000;
+
+export async function runOnce(deps: ReconcileDeps, request: RunRequest): Promise<RunResult> {
+  const clock = deps.clock ?? systemClock;
+  const { prisma, config, logger } = deps;
+  const started = clock();
+  const run = await prisma.run.create({ data: { trigger: request.trigger, mode: request.mode, startedAt: started } });
+  deps.callLog.beginRun(run.id);
+  const log = logger.child({ runId: run.id, trigger: request.trigger, mode: request.mode });
+
+  const counts: RunCounts = { checked: 0, inSync: 0, drifted: 0, fixed: 0, failed: 0, unreconcilable: 0, quarantined: 0, unknown: 0 };
+  const result: RunResult = {
+    runId: run.id,
+    status: 'succeeded',
+    counts,
+    blocked: null,
+    plannedCalls: {},
+    calls: [],
+    items: [],
+    durationMs: 0,
+    error: null,
+  };
+  let deletesSoFar = 0;
+
+  try {
+    const scope = await resolveScope(prisma, request, clock());
+    const readSet = new Set(scope.read);
+    if (scope.released.length > 0) log.info({ groups: scope.released }, 'released quarantined groups changed by the app');
+
+    const ids = scope.ids;
+    const batchSize = request.batchSize ?? 1000;
+    for (let i = 0; i < ids.length; i += batchSize) {
+      if (request.signal?.aborted) throw new Error('run aborted (shutting down)');
+      const batch = ids.slice(i, i + batchSize);
+      const outcome = await reconcileBatch(deps, request, batch, readSet, scope.dirty, clock, deletesSoFar);
+      deletesSoFar += outcome.deletes;
+      if (outcome.blocked && !result.blocked) result.blocked = outcome.blocked;
+      for (const [k, n] of Object.entries(outcome.plan.totals.byKind)) result.plannedCalls[k] = (result.plannedCalls[k] ?? 0) + n;
+      if (request.collectCalls) result.calls.push(...outcome.plan.calls);
+      result.items.push(...outcome.items);
+      for (const k of Object.keys(counts) as Array<keyof RunCounts>) counts[k] += outcome.counts[k];
+    }
+    result.status = counts.failed > 0 || counts.unknown > 0 ? 'partial' : 'succeeded';
+  } catch (e) {
+    result.status = 'failed';
+    result.error = e instanceof Error ? e.message : String(e);
+    log.error({ err: e }, 'reconcile run failed');
+  }
+
+  await deps.callLog.flush();
+  const finished = clock();
+  result.durationMs = finished.getTime() - started.getTime();
+  await prisma.$transaction([
+    prisma.driftItem.createMany({
+      data: result.items.map((it) => ({ runId: run.id, ...it })),
+    }),
+    prisma.run.update({
+      where: { id: run.id },
+      data: {
+        status: result.status,
+        finishedAt: finished,
+        durationMs: result.durationMs,
+        groupsChecked: counts.checked,
+        inSync: counts.inSync,
+        drifted: counts.drifted,
+        fixed: counts.fixed,
+        failed: counts.failed,
+        unreconcilable: counts.unreconcilable,
+        quarantined: counts.quarantined,
+        unknown: counts.unknown,
+        calls: deps.callLog.counts(),
+        details: { plannedCalls: result.plannedCalls, ...(result.blocked ? { blocked: result.blocked } : {}) },
+        error: result.error,
+      },
+    }),
+  ]);
+  deps.callLog.beginRun(null);
+  log.info({ status: result.status, ...counts, durationMs: result.durationMs }, 'reconcile run finished');
+  return result;
+}
+
+interface Scope {
+  ids: string[];
+  /** Groups to read from RongCloud before planning. */
+  read: string[];
+  /** Change-log watermarks of the dirty groups in scope (acknowledged once settled). */
+  dirty: Map<string, DirtyGroup>;
+  released: string[];
+}
+
+async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date): Promise<Scope> {
+  const dirtyList = await readDirtyGroups(prisma, MAX_DIRTY_PER_RUN);
+  const dirty = new Map(dirtyList.map((d) => [d.groupId, d]));
+
+  if (request.groups && request.groups.length > 0) {
+    const ids = [...new Set(request.groups)];
+    return { ids, read: ids, dirty: pick(dirty, ids), released: [] };
+  }
+  if (request.full) {
+    const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM groups UNION SELECT group_id FROM rongsync_remote_groups WHERE member_count > 0 ORDER BY 1`;
+    const ids = rows.map((r) => r.id);
+    return { ids, read: ids, dirty, released: [] };
+  }
+
+  // Dirty groups (minus those waiting out a backoff), failed groups whose backoff is over, and
+  // the verification slice.
+  const states = new Map(
+    (await prisma.groupState.findMany({ where: { groupId: { in: [...dirty.keys()] } } })).map((s) => [s.groupId, s]),
+  );
+  const released: string[] = [];
+  const ids = new Set<string>();
+  const skippedQuarantined: DirtyGroup[] = [];
+  for (const d of dirtyList) {
+    const s = states.get(d.groupId);
+    if (s?.quarantinedAt) {
+      // The app changed a quarantined group after it was quarantined: give it another chance.
+      if (d.latest > s.quarantinedAt) released.push(d.groupId);
+      else {
+        skippedQuarantined.push(d);
+        continue;
+      }
+    } else if (s?.nextAttemptAt && s.nextAttemptAt > now) {
+      continue;
+    }
+    ids.add(d.groupId);
+  }
+  await releaseGroups(prisma, released);
+  await ackChanges(prisma, skippedQuarantined);
+
+  const due = await prisma.groupState.findMany({
+    where: { consecutiveFailures: { gt: 0 }, quarantinedAt: null, nextAttemptAt: { lte: now } },
+    select: { groupId: true },
+    take: MAX_DIRTY_PER_RUN,
+  });
+  for (const d of due) ids.add(d.groupId);
+
+  const read: string[] = [];
+  if (request.verify && request.verify > 0) {
+    const slice = await prisma.$queryRaw<Array<{ id: string }>>`
+      SELECT a.id FROM (
+        SELECT g.id, r.read_at FROM groups g LEFT JOIN rongsync_remote_groups r ON r.group_id = g.id
+        UNION ALL
+        SELECT r.group_id, r.read_at FROM rongsync_remote_groups r
+         WHERE r.member_count > 0 AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.id = r.group_id)
+      ) a
+      LEFT JOIN rongsync_group_state s ON s.group_id = a.id
+      WHERE s.quarantined_at IS NULL AND NOT coalesce(s.paused, false)
+      ORDER BY a.read_at ASC NULLS FIRST, a.id LIMIT ${request.verify}`;
+    for (const r of slice) {
+      ids.add(r.id);
+      read.push(r.id);
+    }
+  }
+  return { ids: [...ids], read, dirty, released };
+}
+
+function pick<K, V>(m: Map<K, V>, keys: K[]): Map<K, V> {
+  const out = new Map<K, V>();
+  for (const k of keys) if (m.has(k)) out.set(k, m.get(k)!);
+  return out;
+}
+
+function shadowObservation(s: GroupSnapshot['shadow']): RemoteObservation {
+  if (!s || s.members.length === 0) return { status: 'known', exists: false, name: null, members: [], source: 'shadow' };
+  return { status: 'known', exists: true, name: s.name, members: s.members, source: 'shadow' };
+}
+
+interface BatchOutcome {
+  plan: Plan;
+  items: GroupOutcome[];
+  counts: RunCounts;
+  blocked: RunResult['blocked'];
+  deletes: number;
+}
+
+async function reconcileBatch(
+  deps: ReconcileDeps,
+  request: RunRequest,
+  batch: string[],
+  readSet: Set<string>,
+  dirty: Map<string, DirtyGroup>,
+  clock: Clock,
+  deletesSoFar: number,
+): Promise<BatchOutcome> {
+  const { prisma, config } = deps;
+  const snapshots = await loadSnapshots(prisma, batch);
+
+  // Observe the remote: fresh reads where asked, the shadow elsewhere.
+  const toRead = snapshots.filter((s) => readSet.has(s.id) && !s.state?.paused);
+  const reads = await readGroups(
+    deps.remote,
+    toRead.map((s) => s.id),
+    new Map(toRead.map((s) => [s.id, s.shadow?.name ?? null])),
+    { readNames: true },
+  );
+  const readAt = clock();
+  for (const [id, r] of reads) if (r.members) await recordRead(prisma, id, r.members, readAt, r.name);
+
+  const inputs: GroupInput[] = snapshots.map((s) => ({
+    id: s.id,
+    desired: s.desired,
+    remote: reads.get(s.id)?.observation ?? shadowObservation(s.shadow),
+    paused: s.state?.paused ?? false,
+    additive: s.state?.additive ?? false,
+    quarantined: s.state?.quarantinedAt != null,
+  }));
+
+  // Users on either side of a difference may be covered by a per-user sync.
+  const edgeUsers = new Set<string>();
+  if (config.reconcile.syncCalls) {
+    for (const g of inputs) {
+      if (g.remote.status !== 'known' || !g.desired) continue;
+      const remote = new Set(g.remote.members);
+      const desired = new Set(g.desired.members);
+      for (const u of desired) if (!remote.has(u)) edgeUsers.add(u);
+      for (const u of remote) if (!desired.has(u)) edgeUsers.add(u);
+    }
+  }
+  const users = await loadUsers(prisma, [...edgeUsers]);
+
+  const allowDeletes = request.allowDeletes || config.reconcile.allowDeletes;
+  const plan = planReconcile({
+    groups: inputs,
+    users,
+    policy: {
+      limits: config.limits,
+      dismissOperator: config.reconcile.dismissOperator,
+      ignoreUsers: config.reconcile.ignoreUsers,
+      // The count guard spans the whole run: batches share one budget.
+      maxDeletes: allowDeletes ? config.reconcile.maxDeletes : Math.max(0, config.reconcile.maxDeletes - deletesSoFar),
+      maxDeleteShare: config.reconcile.maxDeleteShare,
+      allowDeletes,
+      syncCalls: config.reconcile.syncCalls,
+    },
+  });
+
+  let applied: ApplyResult | undefined;
+  if (request.mode === 'apply' && plan.calls.length > 0) {
+    applied = await applyPlan(plan, {
+      remote: deps.remote,
+      prisma,
+      clock,
+      concurrency: config.remote.concurrency,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+  }
+
+  const now = clock();
+  const snapshotById = new Map(snapshots.map((s) => [s.id, s]));
+  const counts: RunCounts = { checked: 0, inSync: 0, drifted: 0, fixed: 0, failed: 0, unreconcilable: 0, quarantined: 0, unknown: 0 };
+  const items: GroupOutcome[] = [];
+  const updates: GroupStateUpdate[] = [];
+  const settled: DirtyGroup[] = [];
+
+  for (const g of plan.groups) {
+    const snap = snapshotById.get(g.groupId)!;
+    counts.checked++;
+    const failure = applied?.failed.get(g.groupId);
+    const hasDrift = differs(g);
+    const blockedHere = !!plan.blocked && (g.extraMembers.length > 0 || g.orphan);
+    const outcome = outcomeOf(g, request.mode, failure, blockedHere, applied);
+
+    switch (g.status) {
+      case 'in_sync':
+        counts.inSync++;
+        break;
+      case 'unknown':
+        counts.unknown++;
+        break;
+      case 'quarantined':
+        counts.quarantined++;
+        break;
+      case 'unreconcilable':
+        counts.unreconcilable++;
+        break;
+    }
+    if (hasDrift) counts.drifted++;
+    if (outcome === 'fixed') counts.fixed++;
+    if (failure) counts.failed++;
+
+    if (g.status !== 'in_sync') {
+      const firstSeen = snap.state?.driftFirstSeenAt ?? now;
+      const readFailure = g.status === 'unknown' ? reads.get(g.groupId)?.observation : undefined;
+      items.push({
+        groupId: g.groupId,
+        kind: kindOf(g),
+        outcome,
+        missingMembers: g.missingMembers,
+        extraMembers: g.extraMembers,
+        desiredName: snap.desired?.name ?? null,
+        remoteName: g.nameChange ? g.nameChange.from : (snap.shadow?.name ?? null),
+        reason: reasonOf(g, failure, blockedHere ? plan.blocked!.reason : null),
+        errorCode: failure?.code ?? (readFailure?.status === 'unknown' ? (readFailure.errorCode ?? null) : null),
+        firstSeenAt: firstSeen,
+      });
+    }
+
+    // Bookkeeping: drift age in every mode; failures/backoff and change acks only when applying.
+    const driftRemains = g.status !== 'in_sync' && outcome !== 'fixed';
+    const update: GroupStateUpdate = {
+      groupId: g.groupId,
+      drift: driftRemains ? 'seen' : snap.state?.driftFirstSeenAt ? 'cleared' : 'unchanged',
+    };
+    if (request.mode === 'apply') {
+      if (failure) update.result = { kind: 'failure', message: failure.message, ...(failure.code !== undefined ? { code: failure.code } : {}) };
+      else if (g.status === 'unknown') update.result = { kind: 'failure', message: reasonOf(g, undefined, null) ?? 'remote read failed' };
+      else if ((snap.state?.consecutiveFailures ?? 0) > 0 && g.status !== 'paused' && g.status !== 'quarantined') update.result = { kind: 'success' };
+      const d = dirty.get(g.groupId);
+      // Failed, unknown and guard-held groups stay dirty so a later run (or an approval) retries them.
+      if (d && !failure && g.status !== 'unknown' && !blockedHere && !applied?.unfinished.has(g.groupId)) settled.push(d);
+    }
+    updates.push(update);
+  }
+
+  const newlyQuarantined = await updateGroupStates(prisma, updates, now, deps.config.reconcile.quarantineAfter);
+  counts.quarantined += newlyQuarantined.length;
+  for (const id of newlyQuarantined) {
+    const item = items.find((it) => it.groupId === id);
+    if (item) item.reason = `${item.reason ?? ''}${item.reason ? '; ' : ''}quarantined after ${deps.config.reconcile.quarantineAfter} consecutive failures`;
+  }
+  await ackChanges(prisma, settled);
+
+  return {
+    plan,
+    items,
+    counts,
+    blocked: plan.blocked ? { reason: plan.blocked.reason, deletes: plan.blocked.deletes, share: plan.blocked.share } : null,
+    deletes: plan.blocked ? 0 : plan.totals.edgesRemove + plan.totals.dismissedMembers,
+  };
+}
+
+function differs(g: GroupPlan): boolean {
+  return (
+    g.missingMembers.length > 0 || g.extraMembers.length > 0 || !!g.nameChange || g.missingGroup || g.orphan || g.invalid.length > 0
+  );
+}
+
+function kindOf(g: GroupPlan): DriftKind {
+  if (g.status === 'unknown') return 'unknown';
+  if (g.status === 'paused') return 'paused';
+  if (g.status === 'quarantined') return 'quarantined';
+  if (g.status === 'unreconcilable') return 'invalid';
+  if (g.missingGroup) return 'missing_group';
+  if (g.orphan) return 'orphan';
+  if (g.missingMembers.length > 0 || g.extraMembers.length > 0) return 'members';
+  if (g.nameChange) return 'name';
+  return 'members';
+}
+
+function outcomeOf(g: GroupPlan, mode: RunMode, failure: CallFailure | undefined, blocked: boolean, applied: ApplyResult | undefined): DriftOutcome {
+  if (g.status === 'in_sync') return 'fixed';
+  if (mode !== 'apply') return 'detected';
+  if (failure) return 'failed';
+  if (g.status === 'unknown' || g.status === 'paused' || g.status === 'quarantined') return 'skipped';
+  if (blocked) return 'blocked';
+  if (g.status === 'unreconcilable') return 'skipped';
+  const planned = g.calls > 0 || g.syncUsers.length > 0;
+  if (!planned) return 'skipped';
+  if (applied?.unfinished.has(g.groupId)) return 'skipped';
+  return 'fixed';
+}
+
+function reasonOf(g: GroupPlan, failure: CallFailure | undefined, blockedReason: string | null): string | null {
+  const parts: string[] = [];
+  if (failure) parts.push(`${failure.call.kind} failed: ${failure.message}`);
+  if (blockedReason) parts.push(blockedReason);
+  for (const inv of g.invalid) parts.push(`${inv.subject} ${JSON.stringify(inv.id.length > 80 ? `${inv.id.slice(0, 80)}…` : inv.id)}: ${inv.reason}`);
+  parts.push(...g.notes);
+  return parts.length > 0 ? parts.join('; ') : null;
+}

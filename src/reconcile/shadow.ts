@@ -1,0 +1,150 @@
+// The shadow of the remote (rongsync_remote_groups): what rongsync believes RongCloud holds per
+// group. Updated right after every successful write (so a crash loses nothing and a restart does
+// not repeat finished work) and after every getMembers read. A row with no members means "known
+// not to exist remotely" (RongCloud groups exist through their members) and keeps its read_at for
+// the verification schedule.
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { membersHash, sortIds } from './members.js';
+
+export interface ShadowGroup {
+  groupId: string;
+  /** Last name rongsync wrote; null = unknown (getMembers does not return names). */
+  name: string | null;
+  /** Sorted member ids. */
+  members: string[];
+  createdByRongsync: boolean;
+  readAt: Date | null;
+  writtenAt: Date | null;
+}
+
+/** The effect of one successful remote write, in shadow terms. */
+export type ShadowWrite =
+  | { kind: 'create'; groupId: string; name: string; memberIds: string[] }
+  | { kind: 'invite'; groupId: string; memberIds: string[]; name?: string }
+  | { kind: 'kick'; groupId: string; memberIds: string[] }
+  | { kind: 'refresh'; groupId: string; name: string }
+  | { kind: 'dismiss'; groupId: string }
+  | { kind: 'sync'; userId: string; groups: { id: string; name: string }[] };
+
+type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+
+interface Row {
+  group_id: string;
+  name: string | null;
+  members: string[] | null;
+  created_by_rongsync: boolean;
+  read_at: Date | null;
+  written_at: Date | null;
+}
+
+const toShadow = (r: Row): ShadowGroup => ({
+  groupId: r.group_id,
+  name: r.name,
+  members: r.members ?? [],
+  createdByRongsync: r.created_by_rongsync,
+  readAt: r.read_at,
+  writtenAt: r.written_at,
+});
+
+export async function loadShadow(prisma: Tx, groupIds: string[]): Promise<Map<string, ShadowGroup>> {
+  if (groupIds.length === 0) return new Map();
+  const rows = await prisma.$queryRaw<Row[]>`
+    SELECT group_id, name, members, created_by_rongsync, read_at, written_at
+      FROM rongsync_remote_groups WHERE group_id = ANY(${groupIds}::text[])`;
+  return new Map(rows.map((r) => [r.group_id, toShadow(r)]));
+}
+
+async function upsert(tx: Tx, g: ShadowGroup): Promise<void> {
+  const members = sortIds(g.members);
+  await tx.$executeRaw`
+    INSERT INTO rongsync_remote_groups
+      (group_id, name, members, member_count, members_hash, created_by_rongsync, read_at, written_at, updated_at)
+    VALUES (${g.groupId}, ${g.name}, ${members}::text[], ${members.length}, ${membersHash(members)},
+            ${g.createdByRongsync}, ${g.readAt}, ${g.writtenAt}, now())
+    ON CONFLICT (group_id) DO UPDATE SET
+      name = EXCLUDED.name, members = EXCLUDED.members, member_count = EXCLUDED.member_count,
+      members_hash = EXCLUDED.members_hash, created_by_rongsync = EXCLUDED.created_by_rongsync,
+      read_at = EXCLUDED.read_at, written_at = EXCLUDED.written_at, updated_at = now()`;
+}
+
+/** Records a getMembers result (the name is kept: reads don't return it). */
+export async function recordRead(prisma: PrismaClient, groupId: string, members: string[], at: Date, name?: string | null): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const current = (await lockRows(tx, [groupId])).get(groupId);
+    await upsert(tx, {
+      groupId,
+      name: name !== undefined ? name : members.length === 0 ? null : (current?.name ?? null),
+      members,
+      createdByRongsync: members.length > 0 && (current?.createdByRongsync ?? false),
+      readAt: at,
+      writtenAt: current?.writtenAt ?? null,
+    });
+  });
+}
+
+async function lockRows(tx: Tx, groupIds: string[]): Promise<Map<string, ShadowGroup>> {
+  const rows = await tx.$queryRaw<Row[]>`
+    SELECT group_id, name, members, created_by_rongsync, read_at, written_at
+      FROM rongsync_remote_groups WHERE group_id = ANY(${groupIds}::text[]) ORDER BY group_id FOR UPDATE`;
+  return new Map(rows.map((r) => [r.group_id, toShadow(r)]));
+}
+
+/** Applies the effect of one successful write to the shadow, atomically. */
+export async function recordWrite(prisma: PrismaClient, write: ShadowWrite, at: Date): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    if (write.kind === 'sync') {
+      const listed = new Map(write.groups.map((g) => [g.id, g.name]));
+      const holding = await tx.$queryRaw<Array<{ group_id: string }>>`
+        SELECT group_id FROM rongsync_remote_groups WHERE members @> ARRAY[${write.userId}]::text[]`;
+      const ids = [...new Set([...listed.keys(), ...holding.map((h) => h.group_id)])];
+      const rows = await lockRows(tx, ids);
+      for (const id of ids) {
+        const cur = rows.get(id);
+        const members = new Set(cur?.members ?? []);
+        const name = listed.get(id);
+        if (name !== undefined) members.add(write.userId);
+        else members.delete(write.userId);
+        await upsert(tx, {
+          groupId: id,
+          // sync names the groups it creates; an existing group keeps its name.
+          name: cur && cur.members.length > 0 ? cur.name : (name ?? null),
+          members: [...members],
+          createdByRongsync: cur && cur.members.length > 0 ? cur.createdByRongsync : name !== undefined,
+          readAt: cur?.readAt ?? null,
+          writtenAt: at,
+        });
+      }
+      return;
+    }
+
+    const cur = (await lockRows(tx, [write.groupId])).get(write.groupId);
+    const existed = (cur?.members.length ?? 0) > 0;
+    const base: ShadowGroup = cur ?? { groupId: write.groupId, name: null, members: [], createdByRongsync: false, readAt: null, writtenAt: null };
+    switch (write.kind) {
+      case 'create':
+      case 'invite': {
+        const name = write.name ?? (existed ? base.name : null);
+        await upsert(tx, {
+          ...base,
+          name,
+          members: [...base.members, ...write.memberIds],
+          createdByRongsync: existed ? base.createdByRongsync : true,
+          writtenAt: at,
+        });
+        return;
+      }
+      case 'kick': {
+        const gone = new Set(write.memberIds);
+        await upsert(tx, { ...base, members: base.members.filter((m) => !gone.has(m)), writtenAt: at });
+        return;
+      }
+      case 'refresh':
+        await upsert(tx, { ...base, name: write.name, writtenAt: at });
+        return;
+      case 'dismiss':
+        // Only groups absent from the tables are dismissed: nothing left to remember or verify.
+        await tx.$executeRaw`DELETE FROM rongsync_remote_groups WHERE group_id = ${write.groupId}`;
+        return;
+    }
+  });
+}
