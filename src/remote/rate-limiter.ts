@@ -8,8 +8,10 @@
 // down to a floor; afterwards the rate climbs back additively to the configured one (AIMD).
 //
 // Invariant: tokens are refilled from elapsed time (not from timer ticks), so late timers do not
-// lower the long-run rate; the bucket holds at most `burst` tokens, so an idle period cannot turn
-// into a burst the remote would reject.
+// lower the long-run rate; an idle bucket holds at most `burst` tokens, so an idle period cannot
+// turn into a burst the remote would reject (its limit is a sliding one-second window). Time lost
+// to a stalled event loop while calls wait is made up (at most 250 ms worth), which keeps every
+// one-second window at or under the rate.
 
 export interface RateLimiterOptions {
   /** Configured (target) calls per second. @default 100 */
@@ -39,6 +41,9 @@ export interface RateLimiterStats {
   /** Times the rate was actually halved. */
   slowdowns: number;
 }
+
+/** Seconds of lost time a backlog may catch up after a stall (see #refill). */
+const CATCH_UP_SECONDS = 0.25;
 
 interface Waiter {
   resolve: () => void;
@@ -183,7 +188,10 @@ export class RateLimiter {
       const since = (now - this.#lastDecrease - this.#cooldown) / 1000;
       if (since > 0) this.#current = Math.min(this.#target, this.#current + this.#recovery * Math.min(dt, since));
     }
-    this.#tokens = Math.min(this.#burst, this.#tokens + dt * this.#current);
+    // While calls wait, a late timer or a stalled event loop must not cost throughput: tokens may
+    // accrue up to `catchUp` (they are owed to calls already waiting). Idle, the cap is `burst`.
+    const cap = this.#tokenQueue.length > 0 ? Math.max(this.#burst, this.#current * CATCH_UP_SECONDS) : this.#burst;
+    this.#tokens = Math.min(cap, this.#tokens + dt * this.#current);
   }
 
   #pump = (): void => {

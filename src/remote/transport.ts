@@ -12,6 +12,7 @@
 // - Failover: after a network error, timeout or 5xx the next attempt goes to the next base URL
 //   (round-robin); a host that answers becomes the preferred one for every later call. Trying a
 //   host this call has not tried yet happens at once; only going round again waits the backoff.
+import { setMaxListeners } from 'node:events';
 import ky, { type KyInstance } from 'ky';
 import type { z } from 'zod';
 import type { Secret } from '../config/secret.js';
@@ -88,6 +89,7 @@ export class Transport {
   constructor(options: TransportOptions) {
     if (options.apiUrls.length === 0) throw new RangeError('apiUrls must hold at least one base URL');
     this.#hosts = options.apiUrls.map((u) => u.replace(/\/+$/, ''));
+    setMaxListeners(0, this.#closing.signal); // one listener per attempt in flight or waiting
     this.#o = {
       appKey: options.appKey,
       appSecret: options.appSecret,
@@ -203,13 +205,17 @@ export class Transport {
   }
 
   async #attempt<T>(host: string, endpoint: string, body: string, schema: z.ZodType<T>, ctx: RemoteErrorContext): Promise<Attempt> {
-    const timer = new AbortController();
+    // One controller per attempt, aborted by our timer or by close(). (Not AbortSignal.any: it
+    // would add a listener to the long-lived closing signal per attempt.)
+    const attempt = new AbortController();
     let timedOut = false;
     const t = setTimeout(() => {
       timedOut = true;
-      timer.abort();
+      attempt.abort();
     }, this.#o.timeoutMs);
-    const signal = AbortSignal.any([timer.signal, this.#closing.signal]);
+    const onClose = () => attempt.abort();
+    this.#closing.signal.addEventListener('abort', onClose, { once: true });
+    const signal = attempt.signal;
     let httpStatus: number | undefined;
     let text: string;
     let retryAfterHeader: string | null = null;
@@ -233,6 +239,7 @@ export class Transport {
       return { kind: 'fail', error, outcome: timedOut ? 'timeout' : 'transport_error', retry: true, failover: true, ...(httpStatus !== undefined ? { httpStatus } : {}) };
     } finally {
       clearTimeout(t);
+      this.#closing.signal.removeEventListener('abort', onClose);
     }
 
     const status = httpStatus;

@@ -1,0 +1,139 @@
+// The shared limiter: holds the configured rate under a burst (measured by the emulator's own
+// arrival timestamps), caps calls in flight, slows down on 1008 and recovers.
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { RateLimiter } from '../../src/remote/rate-limiter.js';
+import { clientFor, emulator, json, tinyServer, type Emu } from './helpers.js';
+
+let emu: Emu;
+beforeAll(async () => {
+  emu = await emulator({ rateLimitPerSecond: 0 });
+});
+afterAll(async () => {
+  await emu.close();
+});
+beforeEach(() => emu.reset());
+
+/** Calls per second over the middle 80 % of the arrivals (drops the start-up burst and the tail). */
+function steadyRate(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  const from = Math.floor(sorted.length * 0.1);
+  const to = Math.ceil(sorted.length * 0.9) - 1;
+  return ((to - from) / (sorted[to]! - sorted[from]!)) * 1000;
+}
+
+describe('rate', () => {
+  it('holds 200 calls/s within ±5% over a burst of 1200 calls', async () => {
+    const { client, events } = clientFor(emu.url, { rateLimitPerSecond: 200, concurrency: 16 });
+    onTestFinished(() => client.close());
+    const started = Date.now();
+    // Distinct users: one user may be in at most 500 groups.
+    await Promise.all(Array.from({ length: 1200 }, (_, i) => client.join({ id: `g${i}`, memberId: `u${i}` })));
+    const elapsed = Date.now() - started;
+    const calls = emu.calls();
+    expect(calls).toHaveLength(1200);
+    expect(events.every((e) => e.outcome === 'ok')).toBe(true);
+    const rate = steadyRate(calls.map((c) => c.at));
+    expect(rate).toBeGreaterThan(190);
+    expect(rate).toBeLessThan(210);
+    // The whole burst, start-up included, takes ~6 s (a few tokens of bucket at the start).
+    expect(elapsed).toBeGreaterThan(5_700);
+    expect(Object.keys(emu.state().groups)).toHaveLength(1200);
+  }, 20_000);
+
+  it('one limiter shared by two clients holds the combined rate', async () => {
+    const limiter = new RateLimiter({ ratePerSecond: 100, concurrency: 8 });
+    const a = clientFor(emu.url, { limiter });
+    const b = clientFor(emu.url, { limiter });
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => (i % 2 ? a : b).client.join({ id: `s${i}`, memberId: `u${i}` })),
+    );
+    const rate = steadyRate(emu.calls().map((c) => c.at));
+    expect(rate).toBeGreaterThan(95);
+    expect(rate).toBeLessThan(105);
+    a.client.close(); // does not close the shared limiter
+    expect(() => limiter.stats()).not.toThrow();
+    await b.client.join({ id: 'after', memberId: 'u' });
+    b.client.close();
+    limiter.close();
+  }, 20_000);
+});
+
+describe('concurrency', () => {
+  it('never has more calls in flight than the cap', async () => {
+    let open = 0;
+    let maxOpen = 0;
+    const srv = await tinyServer((_n, _r, res) => {
+      open++;
+      maxOpen = Math.max(maxOpen, open);
+      setTimeout(() => {
+        open--;
+        json(res, 200, { code: 200 });
+      }, 30);
+    });
+    const { client } = clientFor(srv.url, { concurrency: 4 });
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 40 }, (_, i) => client.join({ id: `c${i}`, memberId: 'u' })));
+    expect(maxOpen).toBe(4);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290); // 10 waves of 30 ms
+    expect(client.limiter.stats()).toMatchObject({ inFlight: 0, waiting: 0 });
+    client.close();
+    await srv.close();
+  });
+});
+
+describe('adaptive slowdown', () => {
+  it('slows down when the remote limit is below the client rate, and every call succeeds', async () => {
+    const strict = await emulator({ rateLimitPerSecond: 40 });
+    const { client, events } = clientFor(strict.url, { rateLimitPerSecond: 160, concurrency: 16, maxRetries: 30 });
+    const rates: number[] = [];
+    const sampler = setInterval(() => rates.push(client.limiter.currentRate), 50);
+    try {
+      const n = 200;
+      await Promise.all(Array.from({ length: n }, (_, i) => client.join({ id: `a${i}`, memberId: 'u' })));
+      expect(Object.keys(strict.state().groups)).toHaveLength(n);
+      const limited = events.filter((e) => e.outcome === 'rate_limited');
+      expect(limited.length).toBeGreaterThan(0);
+      for (const e of limited) expect(e).toMatchObject({ code: 1008, httpStatus: 429 });
+      const stats = client.limiter.stats();
+      expect(stats.slowdowns).toBeGreaterThanOrEqual(2);
+      expect(Math.min(...rates)).toBeLessThanOrEqual(40);
+      // Without the slowdown 3 in 4 attempts would bounce (160/s offered, 40/s admitted).
+      expect(limited.length).toBeLessThan(n);
+    } finally {
+      clearInterval(sampler);
+      client.close();
+      await strict.close();
+    }
+  }, 30_000);
+});
+
+describe('RateLimiter (clock injected)', () => {
+  it('halves once per cooldown, floors, and recovers additively after the cooldown', () => {
+    let now = 0;
+    const l = new RateLimiter({ ratePerSecond: 100, now: () => now });
+    l.onRateLimited();
+    l.onRateLimited();
+    l.onRateLimited(); // same instant: one halving
+    expect(l.currentRate).toBe(50);
+    expect(l.stats()).toMatchObject({ rateLimited: 3, slowdowns: 1 });
+    now = 900;
+    expect(l.currentRate).toBe(50); // still in the cooldown
+    now = 2000; // 1 s past the cooldown: +10/s per second
+    expect(l.currentRate).toBeCloseTo(60, 5);
+    now = 20_000;
+    expect(l.currentRate).toBe(100); // back to the target, not beyond
+    for (let i = 0; i < 10; i++) {
+      now += 1000;
+      l.onRateLimited();
+    }
+    expect(l.currentRate).toBe(5); // floor
+  });
+
+  it('rejects waiters on close', async () => {
+    const l = new RateLimiter({ ratePerSecond: 1, burst: 1, concurrency: 1 });
+    await l.run(async () => {});
+    const waiting = l.run(async () => 'never');
+    l.close(new Error('bye'));
+    await expect(waiting).rejects.toThrow('bye');
+  });
+});
