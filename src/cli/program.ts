@@ -6,9 +6,12 @@ import { RongsyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerPause } from './commands/pause.js';
+import { registerQuarantine } from './commands/quarantine.js';
+import { registerReport } from './commands/report.js';
 import type { CliContext } from './context.js';
 
-const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerEmulator];
+const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerEmulator, registerReport, registerQuarantine, registerPause];
 
 export interface RunCliOptions {
   env: Record<string, string | undefined>;
