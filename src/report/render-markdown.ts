@@ -22,9 +22,9 @@ const e = escapeMarkdown;
 
 export function renderMarkdown(report: RunReport): string {
   const out: string[] = [];
-  out.push(`# rongsync run #${report.runId}: ${report.status}`, '');
+  out.push(`# rongsync run #${report.runId}: ${e(report.status)}`, '');
   const took = report.finishedAt === null ? 'still running' : `took ${formatDuration(report.durationMs)}`;
-  out.push(`${report.trigger} · ${report.mode} · started ${formatTimestamp(report.startedAt)} · ${took}`, '');
+  out.push(`${e(report.trigger)} · ${e(report.mode)} · started ${formatTimestamp(report.startedAt)} · ${took}`, '');
   if (report.error !== null) out.push(`> **Error:** ${e(report.error)}`, '');
   if (report.blocked !== null) {
     const b = report.blocked;

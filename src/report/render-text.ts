@@ -11,7 +11,7 @@ const MAX_MEMBERS = 20;
 
 export function renderText(report: RunReport): string {
   const out: string[] = [];
-  out.push(`rongsync run #${report.runId}  ${report.trigger} · ${report.mode} · ${report.status}`);
+  out.push(`rongsync run #${report.runId}  ${t(report.trigger)} · ${t(report.mode)} · ${t(report.status)}`);
   out.push(`started   ${formatTimestamp(report.startedAt)}`);
   if (report.finishedAt !== null) {
     out.push(`finished  ${formatTimestamp(report.finishedAt)}  (took ${formatDuration(report.durationMs)})`);
@@ -71,7 +71,7 @@ function emptyLine(report: RunReport): string {
 }
 
 function renderItem(item: DriftReportItem): string[] {
-  const lines = [`group ${t(item.groupId)}  ${item.kind}  ${item.outcome}  (drift age ${formatAge(item.ageMs)})`];
+  const lines = [`group ${t(item.groupId)}  ${t(item.kind)}  ${t(item.outcome)}  (drift age ${formatAge(item.ageMs)})`];
   if (item.missingMembers.length > 0) {
     lines.push(...wrap('  + missing: ', formatMembers(item.missingMembers, MAX_MEMBERS, t)));
   }
