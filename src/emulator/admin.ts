@@ -2,7 +2,7 @@
 // as API calls. It is a thin HTTP face over the in-process Emulator object.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EmulatorError } from './errors.js';
-import { readBody } from './form.js';
+import { readBodyAsync } from './form.js';
 import { parseSnapshot } from './snapshot.js';
 import { sendJson } from './respond.js';
 import type { Emulator, FaultConfig } from './types.js';
@@ -71,7 +71,7 @@ export async function serveAdmin(req: IncomingMessage, res: ServerResponse, em: 
     return sendJson(res, 404, { error: `no admin route ${req.method} ${url.pathname}; known: ${known.join(', ')}` });
   }
   const body = async (): Promise<unknown> => {
-    const b = await readBody(req, ADMIN_MAX_BODY);
+    const b = await readBodyAsync(req, ADMIN_MAX_BODY);
     if (!b.ok) throw new EmulatorError(`body larger than ${ADMIN_MAX_BODY} bytes`);
     try {
       return b.text === '' ? null : JSON.parse(b.text);

@@ -1,5 +1,6 @@
 // Request bodies: reading them with a size cap, and RongCloud's form encoding
 // (application/x-www-form-urlencoded, an array as a repeated key, keys possibly percent-encoded).
+// Both sit on the hot path of every API call, hence callbacks and a hand-rolled parser.
 import type { IncomingMessage } from 'node:http';
 
 export type Params = Record<string, string[]>;
@@ -10,33 +11,62 @@ export type BodyResult = { ok: true; text: string } | { ok: false; bytes: number
 const DRAIN_LIMIT = 64 * 1024 * 1024;
 
 /**
- * Reads the whole body. An oversized body is drained rather than cut off, so the client (which is
+ * Reads the whole body, then calls `done` once (not at all if the request errors: there is then
+ * nobody to answer). An oversized body is drained rather than cut off, so the client (which is
  * still sending) reads the 413 answer instead of a connection reset.
  */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    req.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes <= maxBytes) chunks.push(chunk);
-      else if (bytes > maxBytes + DRAIN_LIMIT) req.destroy();
-    });
-    req.on('end', () => {
-      resolve(bytes > maxBytes ? { ok: false, bytes } : { ok: true, text: Buffer.concat(chunks, bytes).toString('utf8') });
-    });
-    req.on('error', reject);
+export function readBody(req: IncomingMessage, maxBytes: number, done: (body: BodyResult) => void): void {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  req.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes <= maxBytes) chunks.push(chunk);
+    else if (bytes > maxBytes + DRAIN_LIMIT) req.destroy();
   });
+  req.on('end', () => {
+    if (bytes > maxBytes) return done({ ok: false, bytes });
+    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, bytes).toString('utf8');
+    done({ ok: true, text });
+  });
+  // An aborted request ends without 'end'; the socket's own close handling cleans up.
+  req.on('error', () => {});
+}
+
+/** The same, as a promise (for the admin API, which is not on a hot path). */
+export function readBodyAsync(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
+  return new Promise((resolve) => readBody(req, maxBytes, resolve));
+}
+
+function decode(s: string): string {
+  if (s.indexOf('+') !== -1) s = s.replace(/\+/g, ' ');
+  return s.indexOf('%') === -1 ? s : decodeURIComponent(s);
 }
 
 /** Parses a form body into key → values (in order). Null prototype: keys are client data. */
 export function parseForm(text: string): Params {
   const params: Params = Object.create(null) as Params;
   if (text.length === 0) return params;
-  for (const [k, v] of new URLSearchParams(text)) {
-    const list = params[k];
-    if (list) list.push(v);
-    else params[k] = [v];
+  try {
+    let start = 0;
+    while (start <= text.length) {
+      let end = text.indexOf('&', start);
+      if (end === -1) end = text.length;
+      if (end > start) {
+        const eq = text.indexOf('=', start);
+        const hasValue = eq !== -1 && eq < end;
+        const k = decode(text.slice(start, hasValue ? eq : end));
+        const v = hasValue ? decode(text.slice(eq + 1, end)) : '';
+        const list = params[k];
+        if (list) list.push(v);
+        else params[k] = [v];
+      }
+      start = end + 1;
+    }
+    return params;
+  } catch {
+    // Malformed percent-encoding: URLSearchParams keeps such bytes as they are, like most servers.
+    const lenient: Params = Object.create(null) as Params;
+    for (const [k, v] of new URLSearchParams(text)) (lenient[k] ??= []).push(v);
+    return lenient;
   }
-  return params;
 }

@@ -79,13 +79,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   let emulator: AdminTarget;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?', 1)[0]!;
-    const work = path.startsWith(ADMIN_PREFIX) ? serveAdmin(req, res, emulator) : serveApi(req, res, path, ctx);
-    work.catch((e: unknown) => {
-      // A client that vanished mid-body has nobody to answer; anything else is an emulator bug
-      // that the caller should see as a 500 rather than a hang.
-      if (req.destroyed || res.destroyed) return;
-      sendJson(res, 500, { code: 1000, errorMessage: `emulator internal error: ${(e as Error).message}`, url: path });
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (!path.startsWith(ADMIN_PREFIX)) return serveApi(req, res, path, ctx);
+    serveAdmin(req, res, emulator).catch((e: unknown) => {
+      // An emulator bug: the caller should see a 500 rather than a hang.
+      sendJson(res, 500, { error: `emulator internal error: ${(e as Error).message}` });
     });
   });
 

@@ -175,6 +175,12 @@ describe('/group/sync.json', () => {
 });
 
 describe('transport', () => {
+  it('form decoding: + is a space, a bare key is an empty value, malformed % is kept as is', async () => {
+    const r = await post(em, '/group/join.json', {}, { body: 'userId=a+b&&userId=c%ZZ&groupId=g+1&groupName' });
+    expect(r).toMatchObject(ok);
+    expect(em.state().groups['g 1']).toEqual({ name: null, members: ['a b', 'c%ZZ'] });
+  });
+
   it('unknown paths answer 404 with code 404', async () => {
     const r = await post(em, '/group/nope.json', { groupId: 'g' });
     expect(r.status).toBe(404);
