@@ -15,6 +15,7 @@ const ADMIN_MAX_BODY = 512 * 1024 * 1024;
 /** What the admin API needs beyond the public Emulator. */
 export interface AdminTarget extends Emulator {
   stateOf(groupId: string): ReturnType<Emulator['state']>;
+  groupCount(): number;
   callsSince(seq: number): ReturnType<Emulator['calls']>;
   faults(): FaultConfig;
   rateLimit(): number;
@@ -41,7 +42,7 @@ function routes(em: AdminTarget): Record<string, Route> {
     },
     'POST load': async (_url, body) => {
       em.load(parseSnapshot(await body(), 'POST /_emulator/load body'));
-      return { ok: true, groups: Object.keys(em.state().groups).length };
+      return { ok: true, groups: em.groupCount() };
     },
     'GET faults': () => em.faults(),
     'PUT faults': async (_url, body) => {

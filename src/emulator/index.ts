@@ -105,6 +105,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     port,
     state: () => store.snapshot(),
     stateOf: (groupId) => store.snapshot(groupId),
+    groupCount: () => store.groupCount,
     counts: () => ctx.log.counts(),
     calls: () => ctx.log.calls(),
     callsSince: (seq) => ctx.log.calls(seq),
