@@ -175,8 +175,9 @@ export class GroupClient {
   }
 
   /**
-   * Aborts this client's requests and backoff waits (they reject with ClientClosedError). Closes the
-   * limiter only if this client created it; a shared one belongs to whoever passed it in.
+   * Ends this client's calls: those waiting for the limiter or in backoff, and every later one,
+   * reject with ClientClosedError (an attempt already on the wire ends within `timeoutMs`). Closes
+   * the limiter only if this client created it; a shared one belongs to whoever passed it in.
    */
   close(): void {
     this.#transport.close();

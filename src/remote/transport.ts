@@ -13,7 +13,7 @@
 //   (round-robin); a host that answers becomes the preferred one for every later call. Trying a
 //   host this call has not tried yet happens at once; only going round again waits the backoff.
 import { setMaxListeners } from 'node:events';
-import ky, { type KyInstance } from 'ky';
+import ky, { TimeoutError, type KyInstance } from 'ky';
 import type { z } from 'zod';
 import type { Secret } from '../config/secret.js';
 import {
@@ -89,7 +89,7 @@ export class Transport {
   constructor(options: TransportOptions) {
     if (options.apiUrls.length === 0) throw new RangeError('apiUrls must hold at least one base URL');
     this.#hosts = options.apiUrls.map((u) => u.replace(/\/+$/, ''));
-    setMaxListeners(0, this.#closing.signal); // one listener per attempt in flight or waiting
+    setMaxListeners(0, this.#closing.signal); // one listener per call waiting in backoff
     this.#o = {
       appKey: options.appKey,
       appSecret: options.appSecret,
@@ -104,7 +104,7 @@ export class Transport {
     };
     this.#ky = ky.create({
       retry: 0,
-      timeout: false, // our own per-attempt timer also covers reading the body
+      timeout: options.timeoutMs ?? 10_000,
       throwHttpErrors: false,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
@@ -115,7 +115,10 @@ export class Transport {
     return this.#hosts[this.#preferred]!;
   }
 
-  /** Aborts requests in flight and makes later calls fail with ClientClosedError. */
+  /**
+   * Ends retries: calls waiting in backoff, and every later call, fail with ClientClosedError. An
+   * attempt already on the wire runs to its answer or its timeout, then its call fails the same way.
+   */
   close(): void {
     this.#closing.abort();
   }
@@ -205,17 +208,10 @@ export class Transport {
   }
 
   async #attempt<T>(host: string, endpoint: string, body: string, schema: z.ZodType<T>, ctx: RemoteErrorContext): Promise<Attempt> {
-    // One controller per attempt, aborted by our timer or by close(). (Not AbortSignal.any: it
-    // would add a listener to the long-lived closing signal per attempt.)
-    const attempt = new AbortController();
-    let timedOut = false;
-    const t = setTimeout(() => {
-      timedOut = true;
-      attempt.abort();
-    }, this.#o.timeoutMs);
-    const onClose = () => attempt.abort();
-    this.#closing.signal.addEventListener('abort', onClose, { once: true });
-    const signal = attempt.signal;
+    // The timeout covers the whole attempt: ky's `timeout` bounds the wait for the headers (with
+    // the one AbortController ky makes anyway — a signal of our own would cost ky an
+    // AbortSignal.any per request), readBody() bounds the rest against the same deadline.
+    const deadline = performance.now() + this.#o.timeoutMs;
     let httpStatus: number | undefined;
     let text: string;
     let retryAfterHeader: string | null = null;
@@ -226,20 +222,18 @@ export class Transport {
           ...signHeaders(this.#o.appKey, this.#o.appSecret),
           'Content-Type': 'application/x-www-form-urlencoded',
         },
-        signal,
       });
       httpStatus = response.status;
       retryAfterHeader = response.headers.get('retry-after');
-      text = await response.text();
+      text = await readBody(response, deadline - performance.now());
     } catch (cause) {
+      const timedOut = cause instanceof TimeoutError || cause instanceof BodyTimeoutError;
       const detail = timedOut
         ? `no answer within ${this.#o.timeoutMs} ms${httpStatus !== undefined ? ` (HTTP ${httpStatus} headers came, the body did not)` : ''}`
         : `request failed: ${describeNetworkError(cause)}`;
-      const error = new TransportError({ ...ctx, host, timeout: timedOut, detail }, { cause });
+      // ky's TimeoutError holds the Request (and so the signed headers): keep it out of `cause`.
+      const error = new TransportError({ ...ctx, host, timeout: timedOut, detail }, timedOut ? {} : { cause });
       return { kind: 'fail', error, outcome: timedOut ? 'timeout' : 'transport_error', retry: true, failover: true, ...(httpStatus !== undefined ? { httpStatus } : {}) };
-    } finally {
-      clearTimeout(t);
-      this.#closing.signal.removeEventListener('abort', onClose);
     }
 
     const status = httpStatus;
@@ -331,6 +325,32 @@ function describeNetworkError(e: unknown): string {
     }
   }
   return parts.join(': ') || 'unknown network error';
+}
+
+class BodyTimeoutError extends Error {}
+
+/** The body as text, cancelling the stream (which drops the connection) if it outlasts `ms`. */
+async function readBody(response: Response, ms: number): Promise<string> {
+  const stream = response.body;
+  if (!stream) return '';
+  const reader = stream.getReader();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    reader.cancel().catch(() => {});
+  }, Math.max(0, ms));
+  try {
+    const decoder = new TextDecoder();
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (timedOut) throw new BodyTimeoutError('body timed out');
+      if (done) return text + decoder.decode();
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -243,6 +243,24 @@ describe('retries under injected faults', () => {
     client.close();
   });
 
+  it('a body that stalls after the headers is a timeout too', async () => {
+    const srv = await tinyServer((n, _r, res) => {
+      if (n === 1) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"code":'); // …and never the rest
+      } else {
+        json(res, 200, { code: 200 });
+      }
+    });
+    const { client, events } = clientFor(srv.url, { timeoutMs: 150 });
+    await client.join({ id: 'g', memberId: 'u' });
+    expect(outcomes(events)).toEqual(['timeout', 'ok']);
+    expect(events[0]!.error).toContain('HTTP 200 headers came, the body did not');
+    expect(events[0]!.latencyMs).toBeGreaterThanOrEqual(140);
+    client.close();
+    await srv.close();
+  });
+
   it('1008 / 429 with Retry-After: waits the given time, then succeeds; the limiter hears of it', async () => {
     emu.setFaults({ rateLimitBurst: { count: 2, retryAfterSeconds: 1 } });
     const { client, events } = clientFor(emu.url);
