@@ -35,7 +35,7 @@ interface Answer {
   fault?: string;
 }
 
-const EMPTY: Params = Object.freeze(Object.create(null)) as Params;
+const EMPTY: Params = Object.freeze({});
 
 export function serveApi(req: IncomingMessage, res: ServerResponse, path: string, ctx: ApiContext): void {
   const at = Date.now();

@@ -42,9 +42,12 @@ function decode(s: string): string {
   return s.indexOf('%') === -1 ? s : decodeURIComponent(s);
 }
 
-/** Parses a form body into key → values (in order). Null prototype: keys are client data. */
+/**
+ * Parses a form body into key → values (in order). A plain object (V8 keeps it fast), so keys
+ * are client data handled with care: own-property checks, and `__proto__` defined, not assigned.
+ */
 export function parseForm(text: string): Params {
-  const params: Params = Object.create(null) as Params;
+  const params: Params = {};
   if (text.length === 0) return params;
   try {
     let start = 0;
@@ -54,19 +57,21 @@ export function parseForm(text: string): Params {
       if (end > start) {
         const eq = text.indexOf('=', start);
         const hasValue = eq !== -1 && eq < end;
-        const k = decode(text.slice(start, hasValue ? eq : end));
-        const v = hasValue ? decode(text.slice(eq + 1, end)) : '';
-        const list = params[k];
-        if (list) list.push(v);
-        else params[k] = [v];
+        add(params, decode(text.slice(start, hasValue ? eq : end)), hasValue ? decode(text.slice(eq + 1, end)) : '');
       }
       start = end + 1;
     }
     return params;
   } catch {
     // Malformed percent-encoding: URLSearchParams keeps such bytes as they are, like most servers.
-    const lenient: Params = Object.create(null) as Params;
-    for (const [k, v] of new URLSearchParams(text)) (lenient[k] ??= []).push(v);
+    const lenient: Params = {};
+    for (const [k, v] of new URLSearchParams(text)) add(lenient, k, v);
     return lenient;
   }
+}
+
+function add(params: Params, k: string, v: string): void {
+  if (Object.hasOwn(params, k)) params[k]!.push(v);
+  else if (k === '__proto__') Object.defineProperty(params, k, { value: [v], enumerable: true, writable: true, configurable: true });
+  else params[k] = [v];
 }

@@ -181,6 +181,19 @@ describe('transport', () => {
     expect(em.state().groups['g 1']).toEqual({ name: null, members: ['a b', 'c%ZZ'] });
   });
 
+  it('keys that name Object.prototype members are plain parameters', async () => {
+    const r = await post(em, '/group/join.json', {}, { body: '__proto__=x&constructor=y&constructor=z&userId=u1&groupId=g1' });
+    expect(r).toMatchObject(ok);
+    const params = em.calls().at(-1)!.params;
+    expect(Object.getPrototypeOf(params)).toBe(Object.prototype);
+    expect(Object.entries(params)).toEqual([
+      ['__proto__', ['x']],
+      ['constructor', ['y', 'z']],
+      ['userId', ['u1']],
+      ['groupId', ['g1']],
+    ]);
+  });
+
   it('unknown paths answer 404 with code 404', async () => {
     const r = await post(em, '/group/nope.json', { groupId: 'g' });
     expect(r.status).toBe(404);
