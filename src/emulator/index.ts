@@ -89,10 +89,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     });
   });
 
+  const host0 = options.host ?? '127.0.0.1';
+  const port0 = options.port ?? 0;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
+    const failed = (e: NodeJS.ErrnoException) => {
+      const hint = e.code === 'EADDRINUSE' ? ' (it is in use; pick another port, or 0 for a free one)' : '';
+      reject(new EmulatorError(`cannot listen on ${host0}:${port0}${hint}: ${e.message}`, { cause: e }));
+    };
+    server.once('error', failed);
+    server.listen(port0, host0, () => {
+      server.off('error', failed);
       resolve();
     });
   });

@@ -145,3 +145,22 @@ describe('load() of a large state', () => {
     }
   });
 });
+
+describe('start-up errors', () => {
+  it('a port in use fails with an EmulatorError that says what to do', async () => {
+    const first = await start();
+    try {
+      const err = await start({ port: first.port }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(EmulatorError);
+      expect((err as Error).message).toMatch(/in use; pick another port, or 0 for a free one/);
+    } finally {
+      await first.close();
+    }
+  });
+
+  it('bad options name the option', async () => {
+    await expect(start({ port: 70000 })).rejects.toThrow(/port: 70000 must be an integer from 0 to 65535/);
+    await expect(start({ limits: { maxMembersPerGroup: 0 } })).rejects.toThrow(/limits\.maxMembersPerGroup/);
+    await expect(start({ faults: { errorRate: -1 } })).rejects.toThrow(/errorRate/);
+  });
+});

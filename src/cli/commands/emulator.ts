@@ -87,7 +87,6 @@ export function registerEmulator(program: Command, ctx: CliContext): void {
     .option('--reset-rate <f>', 'fraction of requests whose connection is reset')
     .action(async (flags: EmulatorFlags) => {
       const { port, rateLimitPerSecond, seed, faults } = parseFlags(flags);
-      const stopped = untilSignal();
       const emulator = await startEmulator({
         appKey: flags.appKey,
         appSecret: flags.appSecret,
@@ -98,6 +97,7 @@ export function registerEmulator(program: Command, ctx: CliContext): void {
         faults,
         snapshotPath: flags.snapshot,
       });
+      const stopped = untilSignal();
       ctx.stdout.write(`rongsync emulator listening on ${emulator.url}\n`);
       const signal = await stopped;
       await emulator.close();
