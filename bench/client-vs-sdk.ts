@@ -1,6 +1,7 @@
 // GroupClient vs the official Node SDK (rongcloud-sdk 3.1.1): the same N joins into distinct
 // groups at the same concurrency, against the emulator with its rate limit off. Prints calls/s per
-// round and the median, and checks the emulator state after every round (every group exists with
+// round and the median (plus process CPU per call, steadier than throughput on a busy machine),
+// and checks the emulator state after every round (every group exists with
 // its one member), so a fast-but-wrong client cannot win.
 //
 //   npx tsx bench/client-vs-sdk.ts [N=5000] [concurrency=16] [rounds=3]
@@ -44,13 +45,22 @@ function verify(emu: Emulator, label: string): void {
   if (total !== N) throw new Error(`${label}: emulator counted ${total} requests, expected ${N}`);
 }
 
-async function timed(emu: Emulator, label: string, run: () => Promise<void>): Promise<number> {
+interface Round {
+  /** Calls per second (wall clock). */
+  rate: number;
+  /** Process CPU (user + system) per call, µs — the emulator's share included, the same for both. */
+  cpuUsPerCall: number;
+}
+
+async function timed(emu: Emulator, label: string, run: () => Promise<void>): Promise<Round> {
   emu.reset();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await run();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   verify(emu, label);
-  return N / seconds;
+  return { rate: N / seconds, cpuUsPerCall: (cpu.user + cpu.system) / N };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -68,9 +78,9 @@ async function main(): Promise<void> {
   });
   const sdk = rongcloud({ appkey: APP_KEY, secret: APP_SECRET, api: emu.url });
 
-  // The client is driven with all N calls at once: its own limiter caps what is in flight.
-  const runClient = () => Promise.all(Array.from({ length: N }, (_, i) => client.join({ id: `b${i}`, memberId: `u${i}`, name: `b${i}` }))).then(() => {});
-  // The SDK has no limiter: a pool of CONCURRENCY workers. Its errors resolve, so check the code.
+  // Both are driven by the same pool of CONCURRENCY workers (the client's own cap is the same
+  // number, so it never binds). The SDK's errors resolve, so check its code.
+  const runClient = () => pool(N, CONCURRENCY, (i) => client.join({ id: `b${i}`, memberId: `u${i}`, name: `b${i}` }));
   const runSdk = () =>
     pool(N, CONCURRENCY, async (i) => {
       const r = await sdk.Group.join({ id: `b${i}`, name: `b${i}`, member: { id: `u${i}` } });
@@ -81,7 +91,7 @@ async function main(): Promise<void> {
   await timed(emu, 'warm-up client', runClient);
   await timed(emu, 'warm-up sdk', runSdk);
 
-  const results = { client: [] as number[], sdk: [] as number[] };
+  const results = { client: [] as Round[], sdk: [] as Round[] };
   for (let r = 0; r < ROUNDS; r++) {
     results.client.push(await timed(emu, 'GroupClient', runClient));
     results.sdk.push(await timed(emu, 'rongcloud-sdk', runSdk));
@@ -89,10 +99,13 @@ async function main(): Promise<void> {
   client.close();
   await emu.close();
 
-  const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+  const line = (name: string, rounds: Round[]) =>
+    `${name.padEnd(14)} calls/s: median ${median(rounds.map((r) => r.rate)).toFixed(0).padStart(5)}` +
+    `  CPU/call: median ${median(rounds.map((r) => r.cpuUsPerCall)).toFixed(0).padStart(5)} µs` +
+    `  (rounds: ${rounds.map((r) => `${r.rate.toFixed(0)}/s ${r.cpuUsPerCall.toFixed(0)}µs`).join(', ')})`;
   console.log(`${N} joins into distinct groups, concurrency ${CONCURRENCY}, emulator rate limit off, ${ROUNDS} rounds (state verified after each)`);
-  console.log(`GroupClient    calls/s: median ${median(results.client).toFixed(0)}  (rounds: ${fmt(results.client)})`);
-  console.log(`rongcloud-sdk  calls/s: median ${median(results.sdk).toFixed(0)}  (rounds: ${fmt(results.sdk)})`);
+  console.log(line('GroupClient', results.client));
+  console.log(line('rongcloud-sdk', results.sdk));
 }
 
 main().catch((e: unknown) => {
