@@ -5,13 +5,16 @@ import { loadConfig, type Config } from '../config/load.js';
 import { RongsyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { registerEmulator } from './commands/emulator.js';
+import { registerApply } from './commands/apply.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPause } from './commands/pause.js';
+import { registerPlan } from './commands/plan.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { registerReport } from './commands/report.js';
+import { registerServe } from './commands/serve.js';
 import type { CliContext } from './context.js';
 
-const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerEmulator, registerReport, registerQuarantine, registerPause];
+const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerPlan, registerApply, registerServe, registerEmulator, registerReport, registerQuarantine, registerPause];
 
 export interface RunCliOptions {
   env: Record<string, string | undefined>;

@@ -91,7 +91,17 @@ export async function applyPlan(
       return false;
     }
     result.callsDone++;
-    await recordWrite(deps.prisma, call.kind === 'dismiss' ? { kind: 'dismiss', groupId: call.groupId } : call, deps.clock());
+    try {
+      await recordWrite(deps.prisma, call.kind === 'dismiss' ? { kind: 'dismiss', groupId: call.groupId } : call, deps.clock());
+    } catch (e) {
+      // The remote call succeeded but the shadow could not record it: report the group as failed
+      // so it is retried (the calls are idempotent) rather than trusting a stale shadow.
+      const failure = failureOf(call, e);
+      failure.message = `RongCloud accepted the call but the shadow update failed: ${failure.message}`;
+      const groups = call.kind === 'sync' ? plan.groups.filter((g) => g.syncUsers.includes(call.userId)).map((g) => g.groupId) : [call.groupId];
+      for (const g of groups) if (!result.failed.has(g)) result.failed.set(g, failure);
+      return false;
+    }
     return true;
   };
 

@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { DriftKind, DriftOutcome, RunCounts, RunMode, RunStatus, RunTrigger } from '../report/types.js';
 import { applyPlan, type ApplyResult, type CallFailure } from './apply.js';
 import type { CallLog } from './call-log.js';
-import { ackChanges, readDirtyGroups, type DirtyGroup } from './change-log.js';
+import { ackChanges, markDirty, readDirtyGroups, type DirtyGroup } from './change-log.js';
 import { releaseGroups, updateGroupStates, type GroupStateUpdate } from './group-state.js';
 import { loadSnapshots, loadUsers, type GroupSnapshot } from './observe.js';
 import { planReconcile } from './plan/plan.js';
@@ -324,6 +324,8 @@ async function reconcileBatch(
   const items: GroupOutcome[] = [];
   const updates: GroupStateUpdate[] = [];
   const settled: DirtyGroup[] = [];
+  /** Drift found without applying (detect / dry-run) is left dirty, so a later `apply` fixes it. */
+  const leaveDirty: string[] = [];
 
   for (const g of plan.groups) {
     const snap = snapshotById.get(g.groupId)!;
@@ -369,10 +371,10 @@ async function reconcileBatch(
     }
 
     // Bookkeeping: drift age in every mode; failures/backoff and change acks only when applying.
-    const driftRemains = g.status !== 'in_sync' && outcome !== 'fixed';
+    const driftRemains = hasDrift && outcome !== 'fixed';
     const update: GroupStateUpdate = {
       groupId: g.groupId,
-      drift: driftRemains ? 'seen' : snap.state?.driftFirstSeenAt ? 'cleared' : 'unchanged',
+      drift: g.status === 'unknown' ? 'unchanged' : driftRemains ? 'seen' : snap.state?.driftFirstSeenAt ? 'cleared' : 'unchanged',
     };
     if (request.mode === 'apply') {
       if (failure) update.result = { kind: 'failure', message: failure.message, ...(failure.code !== undefined ? { code: failure.code } : {}) };
@@ -381,6 +383,9 @@ async function reconcileBatch(
       const d = dirty.get(g.groupId);
       // Failed, unknown and guard-held groups stay dirty so a later run (or an approval) retries them.
       if (d && !failure && g.status !== 'unknown' && !blockedHere && !applied?.unfinished.has(g.groupId)) settled.push(d);
+      if (!d && blockedHere) leaveDirty.push(g.groupId);
+    } else if (hasDrift && !dirty.has(g.groupId)) {
+      leaveDirty.push(g.groupId);
     }
     updates.push(update);
   }
@@ -392,6 +397,7 @@ async function reconcileBatch(
     if (item) item.reason = `${item.reason ?? ''}${item.reason ? '; ' : ''}quarantined after ${deps.config.reconcile.quarantineAfter} consecutive failures`;
   }
   await ackChanges(prisma, settled);
+  await markDirty(prisma, leaveDirty, 'DRIFT');
 
   return {
     plan,

@@ -26,6 +26,9 @@ export type ShadowWrite =
   | { kind: 'dismiss'; groupId: string }
   | { kind: 'sync'; userId: string; groups: { id: string; name: string }[] };
 
+/** Transaction-level advisory lock serializing per-user sync writes to the shadow. */
+const SHADOW_SYNC_LOCK_KEY = 0x72736873;
+
 type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
 interface Row {
@@ -82,7 +85,18 @@ export async function recordRead(prisma: PrismaClient, groupId: string, members:
   });
 }
 
+/**
+ * Locks the shadow rows of these groups for the transaction. Missing rows are created first
+ * (empty = "not known to exist") so that two writers touching a new group — e.g. two per-user
+ * syncs naming it — serialize on its row instead of both inserting and the last one winning.
+ * Ids are sorted so overlapping lockers always lock in the same order (no deadlock).
+ */
 async function lockRows(tx: Tx, groupIds: string[]): Promise<Map<string, ShadowGroup>> {
+  const sorted = [...groupIds].sort();
+  await tx.$executeRaw`
+    INSERT INTO rongsync_remote_groups (group_id, members, member_count, members_hash)
+    SELECT id, '{}', 0, ${membersHash([])} FROM unnest(${sorted}::text[]) AS id ORDER BY id
+    ON CONFLICT (group_id) DO NOTHING`;
   const rows = await tx.$queryRaw<Row[]>`
     SELECT group_id, name, members, created_by_rongsync, read_at, written_at
       FROM rongsync_remote_groups WHERE group_id = ANY(${groupIds}::text[]) ORDER BY group_id FOR UPDATE`;
@@ -93,6 +107,9 @@ async function lockRows(tx: Tx, groupIds: string[]): Promise<Map<string, ShadowG
 export async function recordWrite(prisma: PrismaClient, write: ShadowWrite, at: Date): Promise<void> {
   await prisma.$transaction(async (tx) => {
     if (write.kind === 'sync') {
+      // A sync locks many rows; one sync at a time keeps overlapping syncs from deadlocking
+      // (single-group writes hold one row and wait for nothing else, so they can't).
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SHADOW_SYNC_LOCK_KEY})`;
       const listed = new Map(write.groups.map((g) => [g.id, g.name]));
       const holding = await tx.$queryRaw<Array<{ group_id: string }>>`
         SELECT group_id FROM rongsync_remote_groups WHERE members @> ARRAY[${write.userId}]::text[]`;

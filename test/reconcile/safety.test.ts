@@ -1,0 +1,118 @@
+// Safety rails: invalid rows, the mass-deletion guard, ignore rules, additive groups, pause,
+// quarantine and release, detect mode.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../helpers/reconcile.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness({ RONGSYNC_MAX_DELETES: '3', RONGSYNC_MAX_DELETE_SHARE: '0.5', RONGSYNC_IGNORE_USERS: '^bot_', RONGSYNC_QUARANTINE_AFTER: '2' });
+});
+afterAll(() => h.close());
+beforeEach(async () => {
+  await h.t.sql('TRUNCATE groups CASCADE');
+  await h.t.sql('TRUNCATE rongsync_changes, rongsync_remote_groups, rongsync_group_state, rongsync_runs CASCADE');
+  h.emulator.reset();
+});
+
+describe('safety', () => {
+  it('reports invalid rows precisely and still converges everything else', async () => {
+    const longId = 'x'.repeat(31);
+    await h.t.sql(`INSERT INTO groups (id, name) VALUES ($1, 'Too long id'), ('ok', 'Fine'), ('badname', $2)`, [longId, 'n'.repeat(61)]);
+    await h.t.sql(`INSERT INTO group_members VALUES ($1, 'a'), ('ok', 'a'), ('ok', '  '), ('ok', $2), ('badname', 'b')`, [longId, 'u'.repeat(65)]);
+    const r = await h.run();
+    expect(h.remoteMembers()).toEqual({ ok: ['a'] });
+    const items = Object.fromEntries(r.items.map((i) => [i.groupId, i]));
+    expect(items[longId]).toMatchObject({ kind: 'invalid', outcome: 'skipped' });
+    expect(items[longId]!.reason).toMatch(/31.*30/);
+    expect(items['badname']!.reason).toMatch(/61.*60/);
+    expect(items['ok']).toMatchObject({ kind: 'invalid' });
+    expect(items['ok']!.reason).toMatch(/65.*64/);
+    expect(r.counts.unreconcilable).toBe(3);
+    expect(r.status).toBe('succeeded');
+  });
+
+  it('holds back a mass deletion until approved', async () => {
+    await h.t.sql(`INSERT INTO groups (id, name) SELECT 'g' || i, 'G' FROM generate_series(1, 4) i`);
+    await h.t.sql(`INSERT INTO group_members SELECT 'g' || i, 'u' || j FROM generate_series(1, 4) i, generate_series(1, 2) j`);
+    await h.run();
+    await h.t.sql(`DELETE FROM groups WHERE id IN ('g1', 'g2', 'g3')`);
+    await h.t.sql(`INSERT INTO group_members VALUES ('g4', 'newbie')`);
+    const blocked = await h.run();
+    expect(blocked.blocked?.deletes).toBe(6);
+    expect(blocked.blocked?.reason).toMatch(/--allow-deletes/);
+    expect(Object.keys(h.remoteMembers()).sort()).toEqual(['g1', 'g2', 'g3', 'g4']);
+    expect(h.remoteMembers()['g4']).toContain('newbie'); // adds still happen
+    expect(blocked.items.filter((i) => i.outcome === 'blocked').map((i) => i.groupId).sort()).toEqual(['g1', 'g2', 'g3']);
+
+    const approved = await h.run({ allowDeletes: true });
+    expect(approved.blocked).toBeNull();
+    expect(Object.keys(h.remoteMembers())).toEqual(['g4']);
+  });
+
+  it('never kicks ignored users or extra members of an additive group', async () => {
+    await h.t.sql(`INSERT INTO groups (id, name) VALUES ('g1', 'One'), ('g2', 'Two')`);
+    await h.t.sql(`INSERT INTO group_members VALUES ('g1', 'a'), ('g2', 'a')`);
+    await h.run();
+    await h.stranger.invite({ id: 'g1', memberIds: ['bot_1', 'stranger'] });
+    await h.stranger.invite({ id: 'g2', memberIds: ['stranger'] });
+    await h.t.sql(`INSERT INTO rongsync_group_state (group_id, additive) VALUES ('g2', true)`);
+    await h.run({ full: true });
+    expect(h.remoteMembers()).toEqual({ g1: ['a', 'bot_1'], g2: ['a', 'stranger'] });
+  });
+
+  it('a paused group is observed and reported, never written', async () => {
+    await h.t.sql(`INSERT INTO groups (id, name) VALUES ('p', 'Paused')`);
+    await h.t.sql(`INSERT INTO rongsync_group_state (group_id, paused) VALUES ('p', true)`);
+    await h.t.sql(`INSERT INTO group_members VALUES ('p', 'a')`);
+    const r = await h.run();
+    expect(r.items).toMatchObject([{ groupId: 'p', kind: 'paused', outcome: 'skipped', missingMembers: ['a'] }]);
+    expect(h.remoteMembers()).toEqual({});
+  });
+
+  it('quarantines a group after repeated failures, skips it, and releases it when the app changes it', async () => {
+    await h.t.sql(`INSERT INTO groups (id, name) VALUES ('q', 'Q'), ('fine', 'F')`);
+    h.emulator.setFaults({ errorRate: 1, paths: ['/group/create.json', '/group/join.json', '/group/sync.json'] });
+    await h.t.sql(`INSERT INTO group_members VALUES ('q', 'a')`);
+    try {
+      const first = await h.run();
+      expect(first.counts.failed).toBe(1);
+      expect(first.items.find((i) => i.groupId === 'q')).toMatchObject({ outcome: 'failed' });
+      // Backoff: the next run skips it until next_attempt_at.
+      expect((await h.run()).counts.checked).toBe(0);
+      await h.t.sql(`UPDATE rongsync_group_state SET next_attempt_at = now() - interval '1 second'`);
+      const second = await h.run();
+      expect(second.counts).toMatchObject({ failed: 1, quarantined: 1 });
+      const [state] = await h.t.sql<{ quarantined_at: Date | null; consecutive_failures: number }>(`SELECT quarantined_at, consecutive_failures FROM rongsync_group_state WHERE group_id = 'q'`);
+      expect(state!.quarantined_at).not.toBeNull();
+      expect(state!.consecutive_failures).toBe(2);
+      // Quarantined groups are skipped by later runs (even once RongCloud is healthy again), and
+      // other groups still converge.
+      h.emulator.setFaults({});
+      await h.t.sql(`INSERT INTO group_members VALUES ('fine', 'b')`);
+      await h.t.sql(`UPDATE rongsync_group_state SET next_attempt_at = now() - interval '1 second'`);
+      const third = await h.run();
+      expect(third.items.map((i) => i.groupId)).toEqual(['fine']);
+    } finally {
+      h.emulator.setFaults({});
+    }
+    expect(h.remoteMembers()).toEqual({ fine: ['b'] });
+    // The app changes the group: it is released and converges.
+    await h.t.sql(`INSERT INTO group_members VALUES ('q', 'z')`);
+    const released = await h.run();
+    expect(released.counts.fixed).toBe(1);
+    expect(h.remoteMembers()).toEqual({ fine: ['b'], q: ['a', 'z'] });
+    const [after] = await h.t.sql<{ quarantined_at: Date | null }>(`SELECT quarantined_at FROM rongsync_group_state WHERE group_id = 'q'`);
+    expect(after!.quarantined_at).toBeNull();
+  });
+
+  it('detect mode writes nothing remote and keeps the changes pending', async () => {
+    await h.t.sql(`INSERT INTO groups (id, name) VALUES ('d', 'D')`);
+    await h.t.sql(`INSERT INTO group_members VALUES ('d', 'a')`);
+    const r = await h.run({ mode: 'detect' });
+    expect(r.items).toMatchObject([{ groupId: 'd', kind: 'missing_group', outcome: 'detected' }]);
+    expect(h.emulator.counts()['total'] ?? 0).toBe(0);
+    expect((await h.t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM rongsync_changes WHERE group_id = 'd'`))[0]!.n).toBeGreaterThan(0);
+    await h.run();
+    expect(h.remoteMembers()).toEqual({ d: ['a'] });
+  });
+});

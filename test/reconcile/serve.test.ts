@@ -1,0 +1,95 @@
+// `serve`: change-triggered runs, and two replicas against one database — one leads, the other
+// takes over when the leader is killed, and no call is issued twice for one change.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReconcileService } from '../../src/reconcile/serve.js';
+import type { RunResult } from '../../src/reconcile/run.js';
+import { createHarness, type Harness } from '../helpers/reconcile.js';
+import { waitFor } from '../helpers/wait.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness({ RONGSYNC_DEBOUNCE_MS: '50' });
+});
+afterAll(() => h.close());
+
+describe('ReconcileService (in process)', () => {
+  it('reconciles an app INSERT after the debounce, and stops cleanly', async () => {
+    const service = new ReconcileService(h.deps, { databaseUrl: h.t.url, leaderPollMs: 200 });
+    const runs: RunResult[] = [];
+    service.on('run', (r) => runs.push(r));
+    const leader = once(service, 'leader');
+    await service.start();
+    await leader;
+    try {
+      await h.t.sql(`INSERT INTO groups (id, name) VALUES ('live', 'Live')`);
+      await h.t.sql(`INSERT INTO group_members VALUES ('live', 'a'), ('live', 'b')`);
+      await waitFor(() => h.remoteMembers()['live']?.length === 2, 'the emulator to receive the group');
+      await waitFor(() => runs.some((r) => r.counts.fixed > 0), 'a run that fixed it');
+      expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
+      const [run] = await h.t.sql<{ trigger: string }>(`SELECT trigger FROM rongsync_runs WHERE fixed > 0 ORDER BY id LIMIT 1`);
+      expect(run!.trigger).toBe('change');
+    } finally {
+      await service.stop();
+    }
+    expect(service.isLeader).toBe(false);
+    // The lock is free again: a new service leads at once.
+    const next = new ReconcileService(h.deps, { databaseUrl: h.t.url, leaderPollMs: 200 });
+    await next.start();
+    expect(next.isLeader).toBe(true);
+    await next.stop();
+  });
+});
+
+describe('two serve processes', () => {
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+
+  function startReplica(name: string): { child: ChildProcess; log: string[] } {
+    const log: string[] = [];
+    const child = spawn(process.execPath, ['bin/rongsync.js', 'serve'], {
+      env: { ...process.env, ...h.env, LOG_LEVEL: 'info', RONGSYNC_DEBOUNCE_MS: '50' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => log.push(...d.split('\n').filter(Boolean).map((l) => `${name}: ${l}`)));
+    children.push(child);
+    return { child, log };
+  }
+
+  it('one leads; when it is killed the other takes over; each change is applied once', async () => {
+    const a = startReplica('a');
+    const b = startReplica('b');
+    const isLeader = (r: { log: string[] }) => r.log.some((l) => l.includes('"became leader"'));
+    await waitFor(() => isLeader(a) || isLeader(b), 'a leader', 20_000);
+    await waitFor(() => (a.log.some((l) => l.includes('serve started')) && b.log.some((l) => l.includes('serve started'))), 'both replicas up', 20_000);
+    expect([isLeader(a), isLeader(b)].filter(Boolean)).toHaveLength(1);
+    const [leader, standby] = isLeader(a) ? [a, b] : [b, a];
+
+    await h.t.sql(`INSERT INTO groups (id, name) VALUES ('r1', 'Replicated')`);
+    await h.t.sql(`INSERT INTO group_members VALUES ('r1', 'x')`);
+    await waitFor(() => h.remoteMembers()['r1'], 'r1 to reach the emulator');
+    // Kill it once it has recorded the change as done (a kill between the remote call and the
+    // shadow update is the one window where a successor repeats an idempotent call).
+    await waitFor(async () => (await h.t.sql(`SELECT 1 FROM rongsync_remote_groups WHERE group_id = 'r1' AND member_count = 1`)).length > 0, 'the shadow to record r1');
+
+    leader.child.kill('SIGKILL');
+    await once(leader.child, 'exit');
+    await waitFor(() => isLeader(standby), 'the standby to take over', 20_000);
+
+    await h.t.sql(`INSERT INTO groups (id, name) VALUES ('r2', 'After failover')`);
+    await h.t.sql(`INSERT INTO group_members VALUES ('r2', 'y')`);
+    await waitFor(() => h.remoteMembers()['r2'], 'r2 to reach the emulator');
+
+    const creates = h.emulator.calls().filter((c) => c.path === '/group/create.json' && c.status === 200);
+    const perGroup = (id: string) => creates.filter((c) => c.params['groupId']?.[0] === id).length;
+    expect(perGroup('r1')).toBe(1);
+    expect(perGroup('r2')).toBe(1);
+
+    standby.child.kill('SIGTERM');
+    const [code] = await once(standby.child, 'exit');
+    expect(code).toBe(0);
+  }, 60_000);
+});
