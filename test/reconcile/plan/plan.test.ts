@@ -158,12 +158,10 @@ describe('invalid rows', () => {
     expect(plan.calls).toEqual([{ kind: 'invite', groupId: 'g1', memberIds: ['c'] }]);
     expect(gp(plan, 'g1')).toMatchObject({ status: 'unreconcilable', calls: 1 });
     expect(gp(plan, 'g1').invalid).toEqual([
-      { subject: 'member', id: 'a', reason: expect.any(String) },
-    ].slice(0, 0).concat([
       { subject: 'member', id: '', reason: 'user id is empty; membership skipped' },
       { subject: 'member', id: ' b', reason: 'user id " b" has leading or trailing whitespace; membership skipped' },
       { subject: 'member', id: wide, reason: 'user id is 66 bytes; the limit is 64 (RONGCLOUD_USER_ID_MAX); membership skipped' },
-    ]));
+    ]);
   });
 
   it('never kicks a remote member whose id fails validation', () => {
