@@ -27,7 +27,10 @@ export interface GroupClientOptions {
   /** Calls in flight of the limiter this client creates (ignored when `limiter` is given). @default 16 */
   concurrency?: number;
   limits: GroupLimits;
-  /** Called once per HTTP attempt (the reconciler writes these to its call log). */
+  /**
+   * Called once per HTTP attempt, synchronously, after the answer (the reconciler writes these to
+   * its call log). An exception thrown here propagates to the caller of the method.
+   */
   onAttempt?: (e: AttemptEvent) => void;
   /** A limiter shared with other clients of the process. @default one per client */
   limiter?: RateLimiter;

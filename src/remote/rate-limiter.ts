@@ -10,8 +10,9 @@
 // Invariant: tokens are refilled from elapsed time (not from timer ticks), so late timers do not
 // lower the long-run rate; an idle bucket holds at most `burst` tokens, so an idle period cannot
 // turn into a burst the remote would reject (its limit is a sliding one-second window). Time lost
-// to a stalled event loop while calls wait is made up (at most 250 ms worth), which keeps every
-// one-second window at or under the rate.
+// to a stalled event loop while calls wait is made up (at most one second's worth): the calls the
+// stall held back replace calls that were not made in the same second, so a one-second window
+// still sees about `rate` calls.
 
 export interface RateLimiterOptions {
   /** Configured (target) calls per second. @default 100 */
@@ -43,7 +44,7 @@ export interface RateLimiterStats {
 }
 
 /** Seconds of lost time a backlog may catch up after a stall (see #refill). */
-const CATCH_UP_SECONDS = 0.25;
+const CATCH_UP_SECONDS = 1;
 
 interface Waiter {
   resolve: () => void;
@@ -189,7 +190,7 @@ export class RateLimiter {
       if (since > 0) this.#current = Math.min(this.#target, this.#current + this.#recovery * Math.min(dt, since));
     }
     // While calls wait, a late timer or a stalled event loop must not cost throughput: tokens may
-    // accrue up to `catchUp` (they are owed to calls already waiting). Idle, the cap is `burst`.
+    // accrue up to a second's worth (they are owed to calls already waiting). Idle, the cap is `burst`.
     const cap = this.#tokenQueue.length > 0 ? Math.max(this.#burst, this.#current * CATCH_UP_SECONDS) : this.#burst;
     this.#tokens = Math.min(cap, this.#tokens + dt * this.#current);
   }

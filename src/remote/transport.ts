@@ -173,8 +173,9 @@ export class Transport {
       const { error } = result;
       if ('attempts' in error) (error as { attempts: number }).attempts = attempt;
       if (this.closed) throw new ClientClosedError(ectx);
-      if (!result.retry || attempt >= maxAttempts) throw error;
+      // Every 1008 slows the shared limiter, the last one of a call included.
       if (result.outcome === 'rate_limited') this.#o.limiter.onRateLimited();
+      if (!result.retry || attempt >= maxAttempts) throw error;
 
       let delayMs: number;
       if (result.failover && this.#hosts.length > 1) {
