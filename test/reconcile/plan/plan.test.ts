@@ -319,7 +319,7 @@ describe('batching over maxIdsPerCall', () => {
         group('g2', { name: 'K', members: ['z'], remote: remote(['z', ...ids('k', 1500)], 'K') }),
       ], { allowDeletes: true }),
     );
-    expect(plan.calls.map((c) => [c.kind, c.groupId, 'memberIds' in c ? c.memberIds.length : 0, 'name' in c ? c.name : undefined])).toEqual([
+    expect(plan.calls.map((c) => [c.kind, 'groupId' in c ? c.groupId : c.userId, 'memberIds' in c ? c.memberIds.length : 0, 'name' in c ? c.name : undefined])).toEqual([
       ['create', 'g1', 1000, 'Big'],
       ['invite', 'g1', 1000, undefined],
       ['invite', 'g1', 500, undefined],
