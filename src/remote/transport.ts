@@ -232,8 +232,9 @@ export class Transport {
       const detail = timedOut
         ? `no answer within ${this.#o.timeoutMs} ms${httpStatus !== undefined ? ` (HTTP ${httpStatus} headers came, the body did not)` : ''}`
         : `request failed: ${describeNetworkError(cause)}`;
-      // ky's TimeoutError holds the Request (and so the signed headers): keep it out of `cause`.
-      const error = new TransportError({ ...ctx, host, timeout: timedOut, detail }, timedOut ? {} : { cause });
+      // ky's TimeoutError holds the Request, signed headers included: keep only its message.
+      const safeCause = cause instanceof TimeoutError ? new Error(cause.message) : cause;
+      const error = new TransportError({ ...ctx, host, timeout: timedOut, detail }, { cause: safeCause });
       return { kind: 'fail', error, outcome: timedOut ? 'timeout' : 'transport_error', retry: true, failover: true, ...(httpStatus !== undefined ? { httpStatus } : {}) };
     }
 
