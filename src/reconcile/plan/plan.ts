@@ -16,6 +16,23 @@
 // refreshes are constants. The weights are exact up to maxIdsPerCall edges per side; above that
 // the real count after syncs (ceil(remaining / maxIdsPerCall)) can be LOWER than the modelled
 // weight, never higher, so the emitted plan never costs more than the cover.
+//
+// Decisions on the open points (tests in test/reconcile/plan/ pin each one):
+// - Invalid group id or name (empty/whitespace name included), or more valid members than
+//   maxMembersPerGroup: the whole group is 'unreconcilable', no calls, no diff.
+// - Invalid user ids are never acted upon either way: not invited, and a remote member whose id
+//   fails validation is kept (keptMembers) and reported. The rest of the group converges; its
+//   status is 'unreconcilable' while any invalid item remains (calls > 0 = partial).
+// - A user in more than maxGroupsPerUser desired groups (the longer of its full list and the
+//   groups in scope): adds held back everywhere and reported on each group where one was held;
+//   removals proceed; never synced.
+// - A desired group with no (valid) members is not created; an existing one is emptied by kicks
+//   and not renamed. Reported in notes, status 'in_sync' once nothing else differs.
+// - An additive orphan is not dismissed (its members are kept). An orphan with ignoreUsers
+//   members IS dismissed: the ignore rule protects memberships of groups that stay.
+// - Guard: see guard.ts (≤ 10 deletes bypass the share rule, never maxDeletes); when it fires,
+//   no sync at all is planned, even an add-only one.
+// - Status precedence: paused > quarantined > unreconcilable (group) > unknown > diff.
 import { RongsyncError } from '../../errors.js';
 import { minWeightVertexCover } from './cover.js';
 import { diffGroup, sortIds, type GroupDiff } from './diff.js';

@@ -280,3 +280,81 @@ describe('planReconcile properties', () => {
     );
   });
 });
+
+describe('planReconcile with invalid rows', () => {
+  const BAD_USERS = ['', ' x', 'L'.repeat(65)];
+  const IDS = ['u0', 'u1', 'u2', 'u3', ...BAD_USERS];
+  const BAD_GROUP = 'G'.repeat(31);
+  const limits = { ...LIMITS, maxMembersPerGroup: 4, maxGroupsPerUser: 3 };
+  const isBadUser = (u: string) => BAD_USERS.includes(u);
+
+  const world: fc.Arbitrary<PlanInput> = fc
+    .tuple(
+      ...['g0', 'g1', 'g2', 'g3', BAD_GROUP].map((id) =>
+        fc.record({
+          desired: fc.option(fc.record({ name: fc.constantFrom('A', 'B', '', 'n'.repeat(61)), members: fc.subarray(IDS) }), { nil: null, freq: 5 }),
+          remote: fc.oneof(
+            fc.constant(absent),
+            fc.record({ name: fc.constantFrom('A', 'B', null), members: fc.subarray(IDS) }).map(({ name, members }) => ({
+              status: 'known' as const,
+              exists: true,
+              name,
+              members,
+              source: 'read' as const,
+            })),
+          ),
+          include: fc.boolean(),
+        }).map(({ desired, remote, include }) => ({
+          include: include || id === 'g0',
+          group: { id, desired: desired && { id, ownerId: null, ...desired }, remote, paused: false, additive: false, quarantined: false },
+        })),
+      ),
+    )
+    .map((gs) => {
+      const groups: GroupInput[] = gs.filter((g) => g.include).map((g) => g.group);
+      return { groups, users: usersOf(groups), policy: policy({ limits, allowDeletes: true }) };
+    });
+
+  it('never names an invalid id in a call, leaves invalid groups alone, converges the rest', () => {
+    fc.assert(
+      fc.property(world, (inp) => {
+        const plan = planReconcile(inp);
+        const groupOk = (g: GroupInput) =>
+          g.id !== BAD_GROUP &&
+          (!g.desired ||
+            (g.desired.name !== '' && g.desired.name.length <= 60 && new Set(g.desired.members.filter((u) => !isBadUser(u))).size <= 4));
+        for (const c of plan.calls) {
+          if ('groupId' in c) expect(c.groupId).not.toBe(BAD_GROUP);
+          if ('memberIds' in c) expect(c.memberIds.some(isBadUser)).toBe(false);
+          if (c.kind === 'sync') expect(isBadUser(c.userId)).toBe(false);
+        }
+        const before = modelFromObservations(inp.groups);
+        const after = simulate(before, plan.calls);
+        const groupsOf = new Map<string, number>();
+        for (const g of inp.groups) for (const u of new Set(g.desired?.members ?? [])) groupsOf.set(u, (groupsOf.get(u) ?? 0) + 1);
+        for (const g of inp.groups) {
+          const gp = plan.groups.find((p) => p.groupId === g.id)!;
+          if (!groupOk(g)) {
+            expect(gp.status).toBe('unreconcilable');
+            expect(after.get(g.id)).toEqual(before.get(g.id));
+            continue;
+          }
+          const r = new Set(g.remote.status === 'known' ? g.remote.members : []);
+          if (!g.desired) {
+            if (r.size > 0) expect(after.has(g.id)).toBe(false);
+            continue;
+          }
+          const d = new Set(g.desired.members.filter((u) => !isBadUser(u)));
+          const expected = new Set([
+            ...[...d].filter((u) => r.has(u) || (groupsOf.get(u) ?? 0) <= 3),
+            ...[...r].filter(isBadUser),
+          ]);
+          expect([...(after.get(g.id)?.members ?? [])].sort()).toEqual([...expected].sort());
+          if (expected.size > 0) expect(after.get(g.id)!.name).toBe(g.desired.name);
+          if (gp.invalid.length > 0) expect(gp.status).toBe('unreconcilable');
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
