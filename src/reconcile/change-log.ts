@@ -14,11 +14,16 @@ export interface DirtyGroup {
   latest: Date;
 }
 
-/** Dirty groups, oldest change first. */
-export async function readDirtyGroups(prisma: PrismaClient, limit: number): Promise<DirtyGroup[]> {
+/**
+ * Dirty groups, oldest change first — leaving out groups still waiting out a failure backoff, so
+ * a backlog of failing groups can't hide the ones behind it.
+ */
+export async function readDirtyGroups(prisma: PrismaClient, limit: number, now: Date): Promise<DirtyGroup[]> {
   const rows = await prisma.$queryRaw<Array<{ group_id: string; watermark: bigint; since: Date; latest: Date }>>`
-    SELECT group_id, max(id) AS watermark, min(changed_at) AS since, max(changed_at) AS latest
-      FROM rongsync_changes GROUP BY group_id ORDER BY min(id) LIMIT ${limit}`;
+    SELECT c.group_id, max(c.id) AS watermark, min(c.changed_at) AS since, max(c.changed_at) AS latest
+      FROM rongsync_changes c LEFT JOIN rongsync_group_state s ON s.group_id = c.group_id
+     WHERE s.next_attempt_at IS NULL OR s.next_attempt_at <= ${now} OR s.quarantined_at IS NOT NULL
+     GROUP BY c.group_id ORDER BY min(c.id) LIMIT ${limit}`;
   return rows.map((r) => ({ groupId: r.group_id, watermark: r.watermark, since: r.since, latest: r.latest }));
 }
 

@@ -68,9 +68,12 @@ export interface RunResult {
   items: GroupOutcome[];
   durationMs: number;
   error: string | null;
+  /** The change log held more dirty groups than one run takes: run again. */
+  moreDirty: boolean;
 }
 
-const MAX_DIRTY_PER_RUN = 50_000;
+/** Dirty groups one run takes on; a larger backlog is drained by the following runs. */
+export const MAX_DIRTY_PER_RUN = 50_000;
 
 export async function runOnce(deps: ReconcileDeps, request: RunRequest): Promise<RunResult> {
   const clock = deps.clock ?? systemClock;
@@ -91,12 +94,15 @@ export async function runOnce(deps: ReconcileDeps, request: RunRequest): Promise
     items: [],
     durationMs: 0,
     error: null,
+    moreDirty: false,
   };
   let deletesSoFar = 0;
 
   try {
     const scope = await resolveScope(prisma, request, clock());
     const readSet = new Set(scope.read);
+    // Only when this run could make progress (it took groups on), so a re-run can't spin.
+    result.moreDirty = scope.dirty.size >= MAX_DIRTY_PER_RUN && scope.ids.length > 0;
     if (scope.released.length > 0) log.info({ groups: scope.released }, 'released quarantined groups changed by the app');
 
     const ids = scope.ids;
@@ -161,7 +167,7 @@ interface Scope {
 }
 
 async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date): Promise<Scope> {
-  const dirtyList = await readDirtyGroups(prisma, MAX_DIRTY_PER_RUN);
+  const dirtyList = await readDirtyGroups(prisma, MAX_DIRTY_PER_RUN, now);
   const dirty = new Map(dirtyList.map((d) => [d.groupId, d]));
 
   if (request.groups && request.groups.length > 0) {
@@ -175,11 +181,13 @@ async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date
     return { ids, read: ids, dirty, released: [] };
   }
 
-  // Dirty groups (minus those waiting out a backoff), failed groups whose backoff is over, and
-  // the verification slice.
-  const states = new Map(
-    (await prisma.groupState.findMany({ where: { groupId: { in: [...dirty.keys()] } } })).map((s) => [s.groupId, s]),
-  );
+  // Dirty groups (readDirtyGroups leaves out those waiting out a backoff), failed groups whose
+  // backoff is over, and the verification slice.
+  // One array parameter, not an IN list: a backlog can hold more ids than Postgres has bind slots.
+  const dirtyIds = [...dirty.keys()];
+  const stateRows = await prisma.$queryRaw<Array<{ group_id: string; quarantined_at: Date | null }>>`
+    SELECT group_id, quarantined_at FROM rongsync_group_state WHERE group_id = ANY(${dirtyIds}::text[])`;
+  const states = new Map(stateRows.map((s) => [s.group_id, { quarantinedAt: s.quarantined_at }]));
   const released: string[] = [];
   const ids = new Set<string>();
   const skippedQuarantined: DirtyGroup[] = [];
@@ -192,8 +200,6 @@ async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date
         skippedQuarantined.push(d);
         continue;
       }
-    } else if (s?.nextAttemptAt && s.nextAttemptAt > now) {
-      continue;
     }
     ids.add(d.groupId);
   }

@@ -126,6 +126,8 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
       }
       const result = await runOnce(this.#deps, { trigger, mode: config.reconcile.mode, verify, signal: this.#abort.signal });
       this.emit('run', result);
+      // A backlog larger than one run (e.g. after a huge bulk write) keeps draining.
+      if (result.moreDirty && result.status !== 'failed') this.#enqueue('change');
     } catch (e) {
       this.#deps.logger.error({ err: e }, 'reconcile run crashed');
       this.emit('error', e as Error);
