@@ -390,7 +390,9 @@ async function reconcileBatch(
       // Failed, unknown and guard-held groups stay dirty so a later run (or an approval) retries them.
       if (d && !failure && g.status !== 'unknown' && !blockedHere && !applied?.unfinished.has(g.groupId)) settled.push(d);
       if (!d && blockedHere) leaveDirty.push(g.groupId);
-    } else if (hasDrift && !dirty.has(g.groupId)) {
+    } else if (hasDrift && !dirty.has(g.groupId) && g.status !== 'quarantined' && g.status !== 'paused') {
+      // (Not for quarantined groups: a new change would release them — only the app or an
+      // operator may do that.)
       leaveDirty.push(g.groupId);
     }
     updates.push(update);

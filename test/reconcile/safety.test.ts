@@ -96,6 +96,11 @@ describe('safety', () => {
       h.emulator.setFaults({});
     }
     expect(h.remoteMembers()).toEqual({ fine: ['b'] });
+    // Observing it (detect) does not release it.
+    const observed = await h.run({ mode: 'detect', groups: ['q'] });
+    expect(observed.items).toMatchObject([{ groupId: 'q', kind: 'quarantined' }]);
+    expect((await h.run()).counts.fixed).toBe(0);
+    expect(h.remoteMembers()).toEqual({ fine: ['b'] });
     // The app changes the group: it is released and converges.
     await h.t.sql(`INSERT INTO group_members VALUES ('q', 'z')`);
     const released = await h.run();
