@@ -4,7 +4,7 @@
 import type { Config } from '../config/load.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../log/logger.js';
-import type { DriftKind, DriftOutcome, RunCounts, RunMode, RunStatus, RunTrigger } from '../report/types.js';
+import type { DriftKind, DriftOutcome, DriftReportItem, RunCounts, RunMode, RunStatus, RunTrigger } from '../report/types.js';
 import { applyPlan, type ApplyResult, type CallFailure } from './apply.js';
 import type { CallLog } from './call-log.js';
 import { ackChanges, markDirty, readDirtyGroups, type DirtyGroup } from './change-log.js';
@@ -44,18 +44,8 @@ export interface RunRequest {
   collectCalls?: boolean;
 }
 
-export interface GroupOutcome {
-  groupId: string;
-  kind: DriftKind;
-  outcome: DriftOutcome;
-  missingMembers: string[];
-  extraMembers: string[];
-  desiredName: string | null;
-  remoteName: string | null;
-  reason: string | null;
-  errorCode: number | null;
-  firstSeenAt: Date;
-}
+/** One drifted group as the run saw it: a drift report item before it is stored. */
+export type GroupOutcome = Omit<DriftReportItem, 'firstSeenAt' | 'ageMs'> & { firstSeenAt: Date };
 
 export interface RunResult {
   runId: number;

@@ -1,9 +1,8 @@
 // `rongsync migrate` end to end: the real executable (as `npx rongsync` runs it) and in-process.
 import { execFile } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { runCliCaptured } from '../helpers/cli.js';
 import { createEmptyDatabase, type EmptyDatabase } from '../helpers/database.js';
 
 const run = promisify(execFile);
@@ -12,13 +11,6 @@ beforeAll(async () => {
   d = await createEmptyDatabase();
 });
 afterAll(() => d.drop());
-
-function capture(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
 
 describe('rongsync migrate', () => {
   it('bin/rongsync.js --help lists the commands', async () => {
@@ -36,18 +28,15 @@ describe('rongsync migrate', () => {
   });
 
   it('exits 1 with the variable named when the config is bad', async () => {
-    const out = capture();
-    const err = capture();
-    const code = await runCli(['migrate'], { env: { DATABASE_URL: 'http://nope' }, stdout: out.stream, stderr: err.stream });
-    expect(code).toBe(1);
-    expect(err.text()).toContain('DATABASE_URL: "http://nope" expected a postgres:// or postgresql:// URL');
-    expect(out.text()).toBe('');
+    const r = await runCliCaptured(['migrate'], { DATABASE_URL: 'http://nope' });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('DATABASE_URL: "http://nope" expected a postgres:// or postgresql:// URL');
+    expect(r.out).toBe('');
   });
 
   it('rejects an unknown command with a usage error', async () => {
-    const err = capture();
-    const code = await runCli(['nonsense'], { env: {}, stdout: capture().stream, stderr: err.stream });
-    expect(code).toBe(1);
-    expect(err.text()).toContain("unknown command 'nonsense'");
+    const r = await runCliCaptured(['nonsense'], {});
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("unknown command 'nonsense'");
   });
 });

@@ -1,7 +1,6 @@
 // `rongsync plan` / `apply` through the real CLI entry (in process), against the emulator.
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { runCliCaptured } from '../helpers/cli.js';
 import { createHarness, type Harness } from '../helpers/reconcile.js';
 
 let h: Harness;
@@ -10,16 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (c: Buffer) => o.push(c));
-  err.on('data', (c: Buffer) => e.push(c));
-  const code = await runCli(argv, { env: h.env, stdout: out, stderr: err });
-  return { code, out: Buffer.concat(o).toString(), err: Buffer.concat(e).toString() };
-}
+const cli = (...argv: string[]) => runCliCaptured(argv, h.env);
 
 describe('plan and apply', () => {
   it('plan exits 0 when in sync, 2 on drift (printing the calls), apply converges, plan is 0 again', async () => {
@@ -73,12 +63,8 @@ describe('plan and apply', () => {
   });
 
   it('names missing credentials', async () => {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    let text = '';
-    err.on('data', (c: Buffer) => (text += c.toString()));
-    const code = await runCli(['plan'], { env: { DATABASE_URL: h.t.url }, stdout: out, stderr: err });
-    expect(code).toBe(1);
-    expect(text).toContain('RONGCLOUD_APP_KEY: is required to call RongCloud');
+    const r = await runCliCaptured(['plan'], { DATABASE_URL: h.t.url });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('RONGCLOUD_APP_KEY: is required to call RongCloud');
   });
 });

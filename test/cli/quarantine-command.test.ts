@@ -1,8 +1,7 @@
 // `rongsync quarantine list|release` and `rongsync pause|resume`: their effects on
 // rongsync_group_state and rongsync_changes, and their errors.
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { runCliCaptured } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let t: TestDatabase;
@@ -15,19 +14,7 @@ beforeEach(async () => {
   await t.sql(`DELETE FROM rongsync_changes`); // the TRUNCATE of groups logged changes of its own
 });
 
-function capture(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = capture();
-  const err = capture();
-  const code = await runCli(argv, { env: { DATABASE_URL: t.url }, stdout: out.stream, stderr: err.stream });
-  return { code, out: out.text(), err: err.text() };
-}
+const cli = (argv: string[]) => runCliCaptured(argv, { DATABASE_URL: t.url });
 
 async function quarantine(groupId: string, since: Date, extra: Record<string, unknown> = {}): Promise<void> {
   await t.db.prisma.groupState.create({

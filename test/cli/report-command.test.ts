@@ -2,9 +2,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { runCliCaptured } from '../helpers/cli.js';
 import { loadRunReport } from '../../src/report/load.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { HOSTILE_ID, insertFixtureRuns, type Fixture } from '../report/fixtures.js';
@@ -20,19 +19,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function capture(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = capture();
-  const err = capture();
-  const code = await runCli(argv, { env: { DATABASE_URL: t.url }, stdout: out.stream, stderr: err.stream });
-  return { code, out: out.text(), err: err.text() };
-}
+const cli = (argv: string[]) => runCliCaptured(argv, { DATABASE_URL: t.url });
 
 describe('rongsync report', () => {
   let f: Fixture;
@@ -114,11 +101,10 @@ describe('rongsync report', () => {
   });
 
   it('validates flags before needing the database', async () => {
-    const err = capture();
-    const code = await runCli(['report', '--format', 'pdf'], { env: {}, stdout: capture().stream, stderr: err.stream });
-    expect(code).toBe(1);
-    expect(err.text()).toContain('--format: "pdf"');
-    expect(err.text()).not.toContain('DATABASE_URL');
+    const r = await runCliCaptured(['report', '--format', 'pdf'], {});
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--format: "pdf"');
+    expect(r.err).not.toContain('DATABASE_URL');
   });
 
   it('--list prints recent runs one per line, newest first', async () => {
