@@ -61,6 +61,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
           ctx.stdout.write(`\nPlanned calls (${result.calls.length}):\n`);
           for (const c of result.calls) ctx.stdout.write(`  ${describeCall(c)}\n`);
           ctx.stdout.write('\nRun `rongsync apply` to make these changes.\n');
+        } else if (result.counts.checked === 0) {
+          ctx.stdout.write('\nNo pending changes in the tables. `rongsync plan --full` re-reads RongCloud to look for drift made elsewhere.\n');
         } else if (!drift) {
           ctx.stdout.write('\nNo changes: RongCloud matches the tables for the groups checked.\n');
         }
