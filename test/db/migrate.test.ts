@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyMigrations, markRolledBack } from '../../src/db/migrate/apply.js';
+import { applyMigrations, markRolledBack, type PrismaMigrationRow } from '../../src/db/migrate/apply.js';
 import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../../src/db/migrate/files.js';
 import { MigrationError } from '../../src/errors.js';
 import { createEmptyDatabase, type EmptyDatabase } from '../helpers/database.js';
@@ -32,19 +32,9 @@ async function query<R extends pg.QueryResultRow>(url: string, text: string, par
   }
 }
 
-interface MigrationRow {
-  id: string;
-  checksum: string;
-  finished_at: Date | null;
-  migration_name: string;
-  logs: string | null;
-  rolled_back_at: Date | null;
-  started_at: Date;
-  applied_steps_count: number;
-}
 
 const rowsOf = (url: string) =>
-  query<MigrationRow>(url, 'SELECT * FROM "_prisma_migrations" ORDER BY started_at, migration_name');
+  query<PrismaMigrationRow>(url, 'SELECT * FROM "_prisma_migrations" ORDER BY started_at, migration_name');
 
 /** A migrations folder with the given files, for failure cases. */
 function tempMigrations(files: Record<string, string>): string {

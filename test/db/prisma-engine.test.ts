@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyMigrations, markRolledBack } from '../../src/db/migrate/apply.js';
+import { applyMigrations, markRolledBack, type PrismaMigrationRow } from '../../src/db/migrate/apply.js';
 import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../../src/db/migrate/files.js';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import {
@@ -36,16 +36,6 @@ const MIGRATIONS: MigrationList = readMigrationList(DEFAULT_MIGRATIONS_DIR);
 const NAMES = MIGRATIONS.migrationDirectories.map((d) => d.path);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-interface MigrationRow {
-  id: string;
-  checksum: string;
-  finished_at: Date | null;
-  migration_name: string;
-  logs: string | null;
-  rolled_back_at: Date | null;
-  started_at: Date;
-  applied_steps_count: number;
-}
 
 /** `_prisma_migrations` as information_schema describes it (the DDL, column by column). */
 const MIGRATIONS_TABLE_DDL = `
@@ -133,8 +123,8 @@ describe('a. Prisma engine applies our migrations (PGlite) vs our applier (Postg
   });
 
   it('writes the same `_prisma_migrations` rows, field by field', async () => {
-    const prismaRows = (await lite.query<MigrationRow>(MIGRATION_ROWS)).rows;
-    const ourRows = await ours.sql<MigrationRow & pg.QueryResultRow>(MIGRATION_ROWS);
+    const prismaRows = (await lite.query<PrismaMigrationRow>(MIGRATION_ROWS)).rows;
+    const ourRows = await ours.sql<PrismaMigrationRow & pg.QueryResultRow>(MIGRATION_ROWS);
     expect(prismaRows.map((r) => r.migration_name)).toEqual(NAMES);
     expect(ourRows.map((r) => r.migration_name)).toEqual(NAMES);
     expect(Object.keys(ourRows[0]!).sort()).toEqual(Object.keys(prismaRows[0]!).sort());
@@ -192,8 +182,8 @@ describe('a. failure bookkeeping: Prisma engine (PGlite) vs our applier (Postgre
     );
     expect(message).toMatch(/no_such_table/);
 
-    const prismaRow = (await db.query<MigrationRow>(`SELECT * FROM "_prisma_migrations" WHERE migration_name = '${BROKEN}'`)).rows;
-    const ourRow = await query<MigrationRow>(empty.url, `SELECT * FROM "_prisma_migrations" WHERE migration_name = '${BROKEN}'`);
+    const prismaRow = (await db.query<PrismaMigrationRow>(`SELECT * FROM "_prisma_migrations" WHERE migration_name = '${BROKEN}'`)).rows;
+    const ourRow = await query<PrismaMigrationRow>(empty.url, `SELECT * FROM "_prisma_migrations" WHERE migration_name = '${BROKEN}'`);
     expect(prismaRow).toHaveLength(1);
     expect(ourRow).toHaveLength(1);
     for (const r of [prismaRow[0]!, ourRow[0]!]) {

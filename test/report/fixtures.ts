@@ -1,5 +1,8 @@
 // Fixture runs for the report tests, inserted with Prisma the way the reconciler writes them.
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import { loadRunReport } from '../../src/report/load.js';
+import type { RunReport } from '../../src/report/types.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 export const HOSTILE_ID = '<script>alert("x")</script>&co';
 export const T0 = new Date('2026-11-25T10:00:00.000Z');
@@ -106,4 +109,15 @@ export async function insertFixtureRuns(prisma: PrismaClient): Promise<Fixture> 
     ],
   });
   return { inSyncRunId: a.id, partialRunId: b.id };
+}
+
+/** A fresh database with the fixture runs, and both runs loaded as reports. */
+export async function createFixtureReports(): Promise<{ t: TestDatabase; partial: RunReport; inSync: RunReport }> {
+  const t = await createTestDatabase();
+  const f = await insertFixtureRuns(t.db.prisma);
+  return {
+    t,
+    partial: (await loadRunReport(t.db.prisma, f.partialRunId))!,
+    inSync: (await loadRunReport(t.db.prisma, f.inSyncRunId))!,
+  };
 }

@@ -1,20 +1,16 @@
 // The HTML report: one self-contained page, every database value escaped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/report/index.js';
-import { loadRunReport } from '../../src/report/load.js';
 import { escapeHtml } from '../../src/report/render-html.js';
 import type { RunReport } from '../../src/report/types.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { insertFixtureRuns } from './fixtures.js';
+import type { TestDatabase } from '../helpers/database.js';
+import { createFixtureReports } from './fixtures.js';
 
 let t: TestDatabase;
 let partial: RunReport;
 let inSync: RunReport;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const f = await insertFixtureRuns(t.db.prisma);
-  partial = (await loadRunReport(t.db.prisma, f.partialRunId))!;
-  inSync = (await loadRunReport(t.db.prisma, f.inSyncRunId))!;
+  ({ t, partial, inSync } = await createFixtureReports());
 });
 afterAll(() => t.drop());
 

@@ -3,15 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/report/index.js';
 import { loadRunReport } from '../../src/report/load.js';
 import type { RunReport } from '../../src/report/types.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { HOSTILE_ID, insertFixtureRuns } from './fixtures.js';
+import type { TestDatabase } from '../helpers/database.js';
+import { HOSTILE_ID, createFixtureReports } from './fixtures.js';
 
 let t: TestDatabase;
 let partial: RunReport;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const f = await insertFixtureRuns(t.db.prisma);
-  partial = (await loadRunReport(t.db.prisma, f.partialRunId))!;
+  ({ t, partial } = await createFixtureReports());
 });
 afterAll(() => t.drop());
 

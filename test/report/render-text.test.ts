@@ -1,19 +1,15 @@
 // The text report: header, counts, calls, guard and one block per drifted group, ≤ 80 columns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/report/index.js';
-import { loadRunReport } from '../../src/report/load.js';
 import type { RunReport } from '../../src/report/types.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { HOSTILE_ID, insertFixtureRuns } from './fixtures.js';
+import type { TestDatabase } from '../helpers/database.js';
+import { HOSTILE_ID, createFixtureReports } from './fixtures.js';
 
 let t: TestDatabase;
 let partial: RunReport;
 let inSync: RunReport;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const f = await insertFixtureRuns(t.db.prisma);
-  partial = (await loadRunReport(t.db.prisma, f.partialRunId))!;
-  inSync = (await loadRunReport(t.db.prisma, f.inSyncRunId))!;
+  ({ t, partial, inSync } = await createFixtureReports());
 });
 afterAll(() => t.drop());
 

@@ -43,13 +43,19 @@ export interface MigrateOptions {
   onApply?: (name: string) => void;
 }
 
-interface AppliedRow {
-  migration_name: string;
+/** A row of `_prisma_migrations`, as Prisma defines it. */
+export interface PrismaMigrationRow {
+  id: string;
   checksum: string;
   finished_at: Date | null;
-  rolled_back_at: Date | null;
+  migration_name: string;
   logs: string | null;
+  rolled_back_at: Date | null;
+  started_at: Date;
+  applied_steps_count: number;
 }
+
+type AppliedRow = Pick<PrismaMigrationRow, 'migration_name' | 'checksum' | 'finished_at' | 'rolled_back_at' | 'logs'>;
 
 export async function applyMigrations(options: MigrateOptions): Promise<MigrateResult> {
   const migrations = options.migrations ?? readMigrations();
