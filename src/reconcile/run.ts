@@ -14,7 +14,7 @@ import { planReconcile } from './plan/plan.js';
 import type { GroupInput, GroupPlan, Plan, PlannedCall, RemoteObservation } from './plan/types.js';
 import { systemClock, type Clock, type RemoteGroups } from './ports.js';
 import { readGroups } from './read-remote.js';
-import { recordRead } from './shadow.js';
+import { recordReads } from './shadow.js';
 
 export interface ReconcileDeps {
   prisma: PrismaClient;
@@ -262,8 +262,11 @@ async function reconcileBatch(
     new Map(toRead.map((s) => [s.id, s.shadow?.name ?? null])),
     { readNames: true },
   );
-  const readAt = clock();
-  for (const [id, r] of reads) if (r.members) await recordRead(prisma, id, r.members, readAt, r.name);
+  await recordReads(
+    prisma,
+    [...reads].flatMap(([groupId, r]) => (r.members ? [{ groupId, members: r.members, name: r.name ?? null }] : [])),
+    clock(),
+  );
 
   const inputs: GroupInput[] = snapshots.map((s) => ({
     id: s.id,
@@ -346,7 +349,7 @@ async function reconcileBatch(
         break;
     }
     if (hasDrift) counts.drifted++;
-    if (outcome === 'fixed') counts.fixed++;
+    if (hasDrift && outcome === 'fixed') counts.fixed++;
     if (failure) counts.failed++;
 
     if (g.status !== 'in_sync') {

@@ -70,19 +70,34 @@ async function upsert(tx: Tx, g: ShadowGroup): Promise<void> {
       read_at = EXCLUDED.read_at, written_at = EXCLUDED.written_at, updated_at = now()`;
 }
 
-/** Records a getMembers result (the name is kept: reads don't return it). */
-export async function recordRead(prisma: PrismaClient, groupId: string, members: string[], at: Date, name?: string | null): Promise<void> {
-  await prisma.$transaction(async (tx) => {
-    const current = (await lockRows(tx, [groupId])).get(groupId);
-    await upsert(tx, {
-      groupId,
-      name: name !== undefined ? name : members.length === 0 ? null : (current?.name ?? null),
-      members,
-      createdByRongsync: members.length > 0 && (current?.createdByRongsync ?? false),
-      readAt: at,
-      writtenAt: current?.writtenAt ?? null,
-    });
+/** One getMembers result: sorted members and the name to keep (null when unknown). */
+export interface ReadRecord {
+  groupId: string;
+  members: string[];
+  name: string | null;
+}
+
+/**
+ * Records a batch of reads in one statement. Reads never race with writes (a run reads, then
+ * applies), so the caller's resolved name is final; `written_at` and, for a group that still
+ * exists, `created_by_rongsync` are kept.
+ */
+export async function recordReads(prisma: PrismaClient, reads: ReadRecord[], at: Date): Promise<void> {
+  if (reads.length === 0) return;
+  const rows = reads.map((r) => {
+    const members = sortIds(r.members);
+    return { group_id: r.groupId, name: members.length === 0 ? null : r.name, members, member_count: members.length, members_hash: membersHash(members) };
   });
+  await prisma.$executeRaw`
+    INSERT INTO rongsync_remote_groups AS r
+      (group_id, name, members, member_count, members_hash, created_by_rongsync, read_at, updated_at)
+    SELECT x.group_id, x.name, x.members, x.member_count, x.members_hash, false, ${at}, now()
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS x(group_id text, name text, members text[], member_count int, members_hash text)
+    ON CONFLICT (group_id) DO UPDATE SET
+      name = EXCLUDED.name, members = EXCLUDED.members, member_count = EXCLUDED.member_count,
+      members_hash = EXCLUDED.members_hash, read_at = EXCLUDED.read_at, updated_at = now(),
+      created_by_rongsync = EXCLUDED.member_count > 0 AND r.created_by_rongsync`;
 }
 
 /**
@@ -107,30 +122,41 @@ async function lockRows(tx: Tx, groupIds: string[]): Promise<Map<string, ShadowG
 export async function recordWrite(prisma: PrismaClient, write: ShadowWrite, at: Date): Promise<void> {
   await prisma.$transaction(async (tx) => {
     if (write.kind === 'sync') {
-      // A sync locks many rows; one sync at a time keeps overlapping syncs from deadlocking
-      // (single-group writes hold one row and wait for nothing else, so they can't).
+      // A sync touches many rows; one sync at a time keeps overlapping syncs from deadlocking
+      // (single-group writes hold one row and wait for nothing else, so they can't). Set-based:
+      // two statements whatever the size of the user's group list.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SHADOW_SYNC_LOCK_KEY})`;
-      const listed = new Map(write.groups.map((g) => [g.id, g.name]));
-      const holding = await tx.$queryRaw<Array<{ group_id: string }>>`
-        SELECT group_id FROM rongsync_remote_groups WHERE members @> ARRAY[${write.userId}]::text[]`;
-      const ids = [...new Set([...listed.keys(), ...holding.map((h) => h.group_id)])];
-      const rows = await lockRows(tx, ids);
-      for (const id of ids) {
-        const cur = rows.get(id);
-        const members = new Set(cur?.members ?? []);
-        const name = listed.get(id);
-        if (name !== undefined) members.add(write.userId);
-        else members.delete(write.userId);
-        await upsert(tx, {
-          groupId: id,
-          // sync names the groups it creates; an existing group keeps its name.
-          name: cur && cur.members.length > 0 ? cur.name : (name ?? null),
-          members: [...members],
-          createdByRongsync: cur && cur.members.length > 0 ? cur.createdByRongsync : name !== undefined,
-          readAt: cur?.readAt ?? null,
-          writtenAt: at,
-        });
-      }
+      const ids = write.groups.map((g) => g.id);
+      const names = write.groups.map((g) => g.name);
+      const u = write.userId;
+      // Join the listed groups (a group it creates gets the sync's name; an existing one keeps its own).
+      await tx.$executeRaw`
+        WITH listed AS (
+          SELECT l.id, l.name, coalesce(r.members, '{}') AS old, r.member_count AS old_count
+            FROM unnest(${ids}::text[], ${names}::text[]) AS l(id, name)
+            LEFT JOIN rongsync_remote_groups r ON r.group_id = l.id
+           ORDER BY l.id
+        ), merged AS (
+          SELECT id, name, old_count,
+                 (SELECT array_agg(m ORDER BY m COLLATE "C") FROM (SELECT DISTINCT unnest(old || ARRAY[${u}]::text[]) AS m) d) AS members
+            FROM listed
+        )
+        INSERT INTO rongsync_remote_groups AS r
+          (group_id, name, members, member_count, members_hash, created_by_rongsync, written_at, updated_at)
+        SELECT id, name, members, cardinality(members), md5(array_to_string(members, E'\\n')), true, ${at}, now()
+          FROM merged ORDER BY id
+        ON CONFLICT (group_id) DO UPDATE SET
+          members = EXCLUDED.members, member_count = EXCLUDED.member_count, members_hash = EXCLUDED.members_hash,
+          name = CASE WHEN r.member_count = 0 THEN EXCLUDED.name ELSE r.name END,
+          created_by_rongsync = CASE WHEN r.member_count = 0 THEN true ELSE r.created_by_rongsync END,
+          written_at = EXCLUDED.written_at, updated_at = now()`;
+      // Leave every other group (array_remove keeps the sorted order).
+      await tx.$executeRaw`
+        UPDATE rongsync_remote_groups
+           SET members = array_remove(members, ${u}), member_count = member_count - 1,
+               members_hash = md5(array_to_string(array_remove(members, ${u}), E'\\n')),
+               written_at = ${at}, updated_at = now()
+         WHERE members @> ARRAY[${u}]::text[] AND group_id <> ALL(${ids}::text[])`;
       return;
     }
 
