@@ -118,48 +118,50 @@ async function lockRows(tx: Tx, groupIds: string[]): Promise<Map<string, ShadowG
   return new Map(rows.map((r) => [r.group_id, toShadow(r)]));
 }
 
+/**
+ * A per-user sync in shadow terms: the user joins every listed group and leaves every other one.
+ * Set-based (two statements whatever the list's size), in one batch transaction.
+ */
+async function recordSync(prisma: PrismaClient, write: Extract<ShadowWrite, { kind: 'sync' }>, at: Date): Promise<void> {
+  const ids = write.groups.map((g) => g.id);
+  const names = write.groups.map((g) => g.name);
+  const u = write.userId;
+  // Join the listed groups: a group the sync creates gets its name, an existing one keeps its own.
+  const join = prisma.$executeRaw`
+    WITH listed AS (
+      SELECT l.id, l.name, coalesce(r.members, '{}') AS old
+        FROM unnest(${ids}::text[], ${names}::text[]) AS l(id, name)
+        LEFT JOIN rongsync_remote_groups r ON r.group_id = l.id
+    ), merged AS (
+      SELECT id, name,
+             (SELECT array_agg(m ORDER BY m COLLATE "C") FROM (SELECT DISTINCT unnest(old || ARRAY[${u}]::text[]) AS m) d) AS members
+        FROM listed
+    )
+    INSERT INTO rongsync_remote_groups AS r
+      (group_id, name, members, member_count, members_hash, created_by_rongsync, written_at, updated_at)
+    SELECT id, name, members, cardinality(members), md5(array_to_string(members, E'\\n')), true, ${at}, now()
+      FROM merged ORDER BY id
+    ON CONFLICT (group_id) DO UPDATE SET
+      members = EXCLUDED.members, member_count = EXCLUDED.member_count, members_hash = EXCLUDED.members_hash,
+      name = CASE WHEN r.member_count = 0 THEN EXCLUDED.name ELSE r.name END,
+      created_by_rongsync = CASE WHEN r.member_count = 0 THEN true ELSE r.created_by_rongsync END,
+      written_at = EXCLUDED.written_at, updated_at = now()`;
+  // Leave every other group (array_remove keeps the sorted order).
+  const leave = prisma.$executeRaw`
+    UPDATE rongsync_remote_groups
+       SET members = array_remove(members, ${u}), member_count = member_count - 1,
+           members_hash = md5(array_to_string(array_remove(members, ${u}), E'\\n')),
+           written_at = ${at}, updated_at = now()
+     WHERE members @> ARRAY[${u}]::text[] AND group_id <> ALL(${ids}::text[])`;
+  // One sync at a time: overlapping syncs would otherwise lock rows in different orders and could
+  // deadlock (single-group writes hold one row and wait for nothing else, so they can't).
+  await prisma.$transaction([prisma.$executeRaw`SELECT pg_advisory_xact_lock(${SHADOW_SYNC_LOCK_KEY})`, join, leave]);
+}
+
 /** Applies the effect of one successful write to the shadow, atomically. */
 export async function recordWrite(prisma: PrismaClient, write: ShadowWrite, at: Date): Promise<void> {
+  if (write.kind === 'sync') return recordSync(prisma, write, at);
   await prisma.$transaction(async (tx) => {
-    if (write.kind === 'sync') {
-      // A sync touches many rows; one sync at a time keeps overlapping syncs from deadlocking
-      // (single-group writes hold one row and wait for nothing else, so they can't). Set-based:
-      // two statements whatever the size of the user's group list.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SHADOW_SYNC_LOCK_KEY})`;
-      const ids = write.groups.map((g) => g.id);
-      const names = write.groups.map((g) => g.name);
-      const u = write.userId;
-      // Join the listed groups (a group it creates gets the sync's name; an existing one keeps its own).
-      await tx.$executeRaw`
-        WITH listed AS (
-          SELECT l.id, l.name, coalesce(r.members, '{}') AS old, r.member_count AS old_count
-            FROM unnest(${ids}::text[], ${names}::text[]) AS l(id, name)
-            LEFT JOIN rongsync_remote_groups r ON r.group_id = l.id
-           ORDER BY l.id
-        ), merged AS (
-          SELECT id, name, old_count,
-                 (SELECT array_agg(m ORDER BY m COLLATE "C") FROM (SELECT DISTINCT unnest(old || ARRAY[${u}]::text[]) AS m) d) AS members
-            FROM listed
-        )
-        INSERT INTO rongsync_remote_groups AS r
-          (group_id, name, members, member_count, members_hash, created_by_rongsync, written_at, updated_at)
-        SELECT id, name, members, cardinality(members), md5(array_to_string(members, E'\\n')), true, ${at}, now()
-          FROM merged ORDER BY id
-        ON CONFLICT (group_id) DO UPDATE SET
-          members = EXCLUDED.members, member_count = EXCLUDED.member_count, members_hash = EXCLUDED.members_hash,
-          name = CASE WHEN r.member_count = 0 THEN EXCLUDED.name ELSE r.name END,
-          created_by_rongsync = CASE WHEN r.member_count = 0 THEN true ELSE r.created_by_rongsync END,
-          written_at = EXCLUDED.written_at, updated_at = now()`;
-      // Leave every other group (array_remove keeps the sorted order).
-      await tx.$executeRaw`
-        UPDATE rongsync_remote_groups
-           SET members = array_remove(members, ${u}), member_count = member_count - 1,
-               members_hash = md5(array_to_string(array_remove(members, ${u}), E'\\n')),
-               written_at = ${at}, updated_at = now()
-         WHERE members @> ARRAY[${u}]::text[] AND group_id <> ALL(${ids}::text[])`;
-      return;
-    }
-
     const cur = (await lockRows(tx, [write.groupId])).get(write.groupId);
     const existed = (cur?.members.length ?? 0) > 0;
     const base: ShadowGroup = cur ?? { groupId: write.groupId, name: null, members: [], createdByRongsync: false, readAt: null, writtenAt: null };
