@@ -42,6 +42,35 @@ describe('ReconcileService (in process)', () => {
   });
 });
 
+describe('ReconcileService cron', () => {
+  it('runs the schedule, verifies a slice of groups, and corrects remote drift it finds', async () => {
+    const cronH = await createHarness({ RONGSYNC_CRON: '* * * * * *', RONGSYNC_DEBOUNCE_MS: '50' });
+    try {
+      await cronH.t.sql(`INSERT INTO groups (id, name) VALUES ('c1', 'C1'), ('c2', 'C2')`);
+      await cronH.t.sql(`INSERT INTO group_members VALUES ('c1', 'a'), ('c2', 'b')`);
+      await cronH.run();
+      await cronH.stranger.join({ id: 'c2', memberId: 'stranger' });
+
+      const service = new ReconcileService(cronH.deps, { databaseUrl: cronH.t.url, leaderPollMs: 200 });
+      const runs: RunResult[] = [];
+      service.on('run', (r) => runs.push(r));
+      await service.start();
+      try {
+        await waitFor(() => !cronH.remoteMembers()['c2']?.includes('stranger'), 'a cron run to remove the stranger', 20_000);
+      } finally {
+        await service.stop();
+      }
+      const [fix] = await cronH.t.sql<{ trigger: string; fixed: number }>(
+        `SELECT r.trigger, r.fixed FROM rongsync_runs r JOIN rongsync_drift_items d ON d.run_id = r.id WHERE d.group_id = 'c2' AND d.outcome = 'fixed' ORDER BY r.id DESC LIMIT 1`,
+      );
+      expect(fix).toEqual({ trigger: 'cron', fixed: 1 });
+      expect(cronH.remoteMembers()).toEqual({ c1: ['a'], c2: ['b'] });
+    } finally {
+      await cronH.close();
+    }
+  }, 30_000);
+});
+
 describe('two serve processes', () => {
   const children: ChildProcess[] = [];
   afterAll(() => {
