@@ -28,35 +28,35 @@ export async function updateGroupStates(
   const existing = new Map(
     (await prisma.groupState.findMany({ where: { groupId: { in: relevant.map((u) => u.groupId) } } })).map((s) => [s.groupId, s]),
   );
-  await prisma.$transaction(
-    relevant.map((u) => {
-      const cur = existing.get(u.groupId);
-      const data: Record<string, unknown> = { updatedAt: now };
-      if (u.drift === 'seen' && !cur?.driftFirstSeenAt) data['driftFirstSeenAt'] = now;
-      if (u.drift === 'cleared') data['driftFirstSeenAt'] = null;
-      if (u.result?.kind === 'success') {
-        Object.assign(data, { consecutiveFailures: 0, nextAttemptAt: null, lastErrorCode: null, lastError: null });
-      } else if (u.result?.kind === 'failure') {
-        const failures = (cur?.consecutiveFailures ?? 0) + 1;
-        Object.assign(data, {
-          consecutiveFailures: failures,
-          nextAttemptAt: new Date(now.getTime() + backoffMs(failures)),
-          lastErrorCode: u.result.code ?? null,
-          lastError: u.result.message.slice(0, 2000),
-        });
-        if (failures >= quarantineAfter && !cur?.quarantinedAt) {
-          data['quarantinedAt'] = now;
-          data['quarantineReason'] = `${failures} consecutive failed runs; last error: ${u.result.message.slice(0, 500)}`;
-          quarantined.push(u.groupId);
-        }
-      }
-      return prisma.groupState.upsert({
-        where: { groupId: u.groupId },
-        create: { groupId: u.groupId, ...data },
-        update: data,
+  const writes = relevant.map((u) => {
+    const cur = existing.get(u.groupId);
+    const data: Record<string, unknown> = { updatedAt: now };
+    if (u.drift === 'seen' && !cur?.driftFirstSeenAt) data['driftFirstSeenAt'] = now;
+    if (u.drift === 'cleared') data['driftFirstSeenAt'] = null;
+    if (u.result?.kind === 'success') {
+      Object.assign(data, { consecutiveFailures: 0, nextAttemptAt: null, lastErrorCode: null, lastError: null });
+    } else if (u.result?.kind === 'failure') {
+      const failures = (cur?.consecutiveFailures ?? 0) + 1;
+      Object.assign(data, {
+        consecutiveFailures: failures,
+        nextAttemptAt: new Date(now.getTime() + backoffMs(failures)),
+        lastErrorCode: u.result.code ?? null,
+        lastError: u.result.message.slice(0, 2000),
       });
-    }),
-  );
+      if (failures >= quarantineAfter && !cur?.quarantinedAt) {
+        data['quarantinedAt'] = now;
+        data['quarantineReason'] = `${failures} consecutive failed runs; last error: ${u.result.message.slice(0, 500)}`;
+        quarantined.push(u.groupId);
+      }
+    }
+    return prisma.groupState.upsert({
+      where: { groupId: u.groupId },
+      create: { groupId: u.groupId, ...data },
+      update: data,
+    });
+  });
+  // In slices: one transaction of a thousand upserts could outlive Prisma's transaction timeout.
+  for (let i = 0; i < writes.length; i += 200) await prisma.$transaction(writes.slice(i, i + 200));
   return quarantined;
 }
 

@@ -100,7 +100,7 @@ export async function runOnce(deps: ReconcileDeps, request: RunRequest): Promise
     for (let i = 0; i < ids.length; i += batchSize) {
       if (request.signal?.aborted) throw new Error('run aborted (shutting down)');
       const batch = ids.slice(i, i + batchSize);
-      const outcome = await reconcileBatch(deps, request, batch, readSet, scope.dirty, clock, deletesSoFar);
+      const outcome = await reconcileBatch(deps, request, run.id, batch, readSet, scope.dirty, clock, deletesSoFar);
       deletesSoFar += outcome.deletes;
       if (outcome.blocked && !result.blocked) result.blocked = outcome.blocked;
       for (const [k, n] of Object.entries(outcome.plan.totals.byKind)) result.plannedCalls[k] = (result.plannedCalls[k] ?? 0) + n;
@@ -118,30 +118,25 @@ export async function runOnce(deps: ReconcileDeps, request: RunRequest): Promise
   await deps.callLog.flush();
   const finished = clock();
   result.durationMs = finished.getTime() - started.getTime();
-  await prisma.$transaction([
-    prisma.driftItem.createMany({
-      data: result.items.map((it) => ({ runId: run.id, ...it })),
-    }),
-    prisma.run.update({
-      where: { id: run.id },
-      data: {
-        status: result.status,
-        finishedAt: finished,
-        durationMs: result.durationMs,
-        groupsChecked: counts.checked,
-        inSync: counts.inSync,
-        drifted: counts.drifted,
-        fixed: counts.fixed,
-        failed: counts.failed,
-        unreconcilable: counts.unreconcilable,
-        quarantined: counts.quarantined,
-        unknown: counts.unknown,
-        calls: deps.callLog.counts(),
-        details: { plannedCalls: result.plannedCalls, ...(result.blocked ? { blocked: result.blocked } : {}) },
-        error: result.error,
-      },
-    }),
-  ]);
+  await prisma.run.update({
+    where: { id: run.id },
+    data: {
+      status: result.status,
+      finishedAt: finished,
+      durationMs: result.durationMs,
+      groupsChecked: counts.checked,
+      inSync: counts.inSync,
+      drifted: counts.drifted,
+      fixed: counts.fixed,
+      failed: counts.failed,
+      unreconcilable: counts.unreconcilable,
+      quarantined: counts.quarantined,
+      unknown: counts.unknown,
+      calls: deps.callLog.counts(),
+      details: { plannedCalls: result.plannedCalls, ...(result.blocked ? { blocked: result.blocked } : {}) },
+      error: result.error,
+    },
+  });
   deps.callLog.beginRun(null);
   log.info({ status: result.status, ...counts, durationMs: result.durationMs }, 'reconcile run finished');
   return result;
@@ -245,6 +240,7 @@ interface BatchOutcome {
 async function reconcileBatch(
   deps: ReconcileDeps,
   request: RunRequest,
+  runId: number,
   batch: string[],
   readSet: Set<string>,
   dirty: Map<string, DirtyGroup>,
@@ -396,6 +392,10 @@ async function reconcileBatch(
   for (const id of newlyQuarantined) {
     const item = items.find((it) => it.groupId === id);
     if (item) item.reason = `${item.reason ?? ''}${item.reason ? '; ' : ''}quarantined after ${deps.config.reconcile.quarantineAfter} consecutive failures`;
+  }
+  // Drift items are written per batch, so a run over 100k groups never builds one huge insert.
+  for (let i = 0; i < items.length; i += 500) {
+    await prisma.driftItem.createMany({ data: items.slice(i, i + 500).map((it) => ({ runId, ...it })) });
   }
   await ackChanges(prisma, settled);
   await markDirty(prisma, leaveDirty, 'DRIFT');
