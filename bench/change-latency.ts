@@ -3,11 +3,10 @@
 // RongCloud's 100 calls/s limit on both sides.
 //
 //   npx tsx bench/change-latency.ts [samples=30] [debounceMs=250]
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createBenchDatabase } from './database.js';
 import { loadConfig } from '../src/config/load.js';
 import { openDatabase } from '../src/db/client.js';
-import { applyMigrations } from '../src/db/migrate/apply.js';
 import { startEmulator } from '../src/emulator/index.js';
 import { silentLogger } from '../src/log/logger.js';
 import { CallLog } from '../src/reconcile/call-log.js';
@@ -16,17 +15,10 @@ import { GroupClient } from '../src/remote/group-client.js';
 
 const SAMPLES = Number(process.argv[2] ?? 30);
 const DEBOUNCE = process.argv[3] ?? '250';
-const admin = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 
-const name = `rs_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
-const a = new pg.Client({ connectionString: admin });
-await a.connect();
-await a.query(`CREATE DATABASE "${name}"`);
-const u = new URL(admin);
-u.pathname = `/${name}`;
-const url = u.toString();
-await applyMigrations({ databaseUrl: url });
+const bench = await createBenchDatabase();
+const url = bench.url;
 
 const emulator = await startEmulator({ appKey: 'k', appSecret: 's', rateLimitPerSecond: 100 });
 const config = loadConfig({ DATABASE_URL: url, RONGCLOUD_APP_KEY: 'k', RONGCLOUD_APP_SECRET: 's', RONGCLOUD_API_URL: emulator.url, RONGSYNC_DEBOUNCE_MS: DEBOUNCE });
@@ -59,5 +51,4 @@ await service.stop();
 client.close();
 await db.close();
 await emulator.close();
-await a.query(`DROP DATABASE "${name}" WITH (FORCE)`);
-await a.end();
+await bench.drop();

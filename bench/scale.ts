@@ -5,11 +5,10 @@
 // real 100 calls/s the call count divided by 100 is the wall time to expect.
 //
 //   npx tsx bench/scale.ts [groups=20000] [membersPerGroup=10] [userPool=5000]
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createBenchDatabase } from './database.js';
 import { loadConfig } from '../src/config/load.js';
 import { openDatabase } from '../src/db/client.js';
-import { applyMigrations } from '../src/db/migrate/apply.js';
 import { startEmulator } from '../src/emulator/index.js';
 import { silentLogger } from '../src/log/logger.js';
 import { CallLog } from '../src/reconcile/call-log.js';
@@ -19,16 +18,9 @@ import { GroupClient } from '../src/remote/group-client.js';
 const G = Number(process.argv[2] ?? 20_000);
 const M = Number(process.argv[3] ?? 10);
 const U = Number(process.argv[4] ?? 5000);
-const admin = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const name = `rs_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
-const a = new pg.Client({ connectionString: admin });
-await a.connect();
-await a.query(`CREATE DATABASE "${name}"`);
-const u = new URL(admin);
-u.pathname = `/${name}`;
-const url = u.toString();
-await applyMigrations({ databaseUrl: url });
+const bench = await createBenchDatabase();
+const url = bench.url;
 
 const emulator = await startEmulator({ appKey: 'k', appSecret: 's', rateLimitPerSecond: 0, limits: { maxGroupsPerUser: 1_000_000 } });
 const config = loadConfig({
@@ -83,5 +75,4 @@ await app.end();
 client.close();
 await db.close();
 await emulator.close();
-await a.query(`DROP DATABASE "${name}" WITH (FORCE)`);
-await a.end();
+await bench.drop();

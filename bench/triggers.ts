@@ -2,26 +2,18 @@
 // disabled, on a fresh migrated database. Prints the median of several rounds per statement.
 //
 //   npx tsx bench/triggers.ts [rows=100000] [groups=1000] [rounds=5]
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { applyMigrations } from '../src/db/migrate/apply.js';
+import { createBenchDatabase } from './database.js';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const GROUPS = Number(process.argv[3] ?? 1000);
 const ROUNDS = Number(process.argv[4] ?? 5);
-const admin = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
-  const name = `rs_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const a = new pg.Client({ connectionString: admin });
-  await a.connect();
-  await a.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  await applyMigrations({ databaseUrl: url.toString() });
-  const c = new pg.Client({ connectionString: url.toString() });
+  const bench = await createBenchDatabase();
+  const c = new pg.Client({ connectionString: bench.url });
   await c.connect();
   const time = async (sql: string) => {
     const t0 = performance.now();
@@ -63,8 +55,7 @@ async function main(): Promise<void> {
   const [{ n }] = (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM rongsync_changes')).rows as [{ n: number }];
   console.log(`change log rows written by one ${ROWS}-row INSERT: ${n} (one per distinct group)`);
   await c.end();
-  await a.query(`DROP DATABASE "${name}" WITH (FORCE)`);
-  await a.end();
+  await bench.drop();
 }
 
 await main();
