@@ -2,7 +2,7 @@
 // it, and a tiny real HTTP server for answers the emulator cannot give (bad JSON, header capture).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GroupLimits } from '../../src/config/load.js';
+import { loadConfig, type GroupLimits } from '../../src/config/load.js';
 import { Secret } from '../../src/config/secret.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { GroupClient, type AttemptEvent, type GroupClientOptions } from '../../src/remote/group-client.js';
@@ -10,15 +10,8 @@ import { GroupClient, type AttemptEvent, type GroupClientOptions } from '../../s
 export const APP_KEY = 'test-app-key';
 export const APP_SECRET = 'S3cr3t-never-printed';
 
-/** The defaults of src/config/schema.ts. */
-export const LIMITS: GroupLimits = {
-  groupIdMax: 30,
-  groupNameMax: 60,
-  userIdMax: 64,
-  maxMembersPerGroup: 3000,
-  maxGroupsPerUser: 500,
-  maxIdsPerCall: 1000,
-};
+/** The defaults of src/config/schema.ts, taken from it. */
+export const LIMITS: GroupLimits = loadConfig({ DATABASE_URL: 'postgres://unused@127.0.0.1/unused' }).limits;
 
 export type Emu = Awaited<ReturnType<typeof startEmulator>>;
 

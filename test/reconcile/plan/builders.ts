@@ -1,15 +1,8 @@
 // Plain-value builders for planner tests: no database, no network (the planner is pure).
-import type { GroupLimits } from '../../../src/config/load.js';
+import { loadConfig, type GroupLimits } from '../../../src/config/load.js';
 import type { GroupInput, PlanInput, PlanPolicy, RemoteObservation, UserInput } from '../../../src/reconcile/plan/types.js';
 
-export const LIMITS: GroupLimits = {
-  groupIdMax: 30,
-  groupNameMax: 60,
-  userIdMax: 64,
-  maxMembersPerGroup: 3000,
-  maxGroupsPerUser: 500,
-  maxIdsPerCall: 1000,
-};
+export const LIMITS: GroupLimits = loadConfig({ DATABASE_URL: 'postgres://unused@127.0.0.1/unused' }).limits;
 
 export function policy(over: Partial<PlanPolicy> = {}): PlanPolicy {
   return {
