@@ -35,7 +35,27 @@ export function openDatabase(databaseUrl: string, options: DatabaseOptions = {})
     pool,
     async close() {
       await prisma.$disconnect();
-      await pool.end();
+      await closePool(pool);
     },
   };
+}
+
+/**
+ * Ends a pool and waits until every connection's socket is closed. pg-pool's own `end()` resolves
+ * as soon as it has *asked* its clients to end, so a connection can still be open when the caller
+ * moves on — and if the server then terminates it (a restart, `DROP DATABASE … WITH (FORCE)`), the
+ * error is emitted on a pool nobody listens to any more and crashes the process.
+ */
+export async function closePool(pool: pg.Pool): Promise<void> {
+  pool.on('error', () => {});
+  const open = pool.totalCount;
+  let removed = 0;
+  const allRemoved = new Promise<void>((resolve) => {
+    if (open === 0) return resolve();
+    pool.on('remove', () => {
+      if (++removed >= open) resolve();
+    });
+  });
+  await pool.end();
+  await allRemoved;
 }

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations, markRolledBack, type PrismaMigrationRow } from '../../src/db/migrate/apply.js';
 import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../../src/db/migrate/files.js';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { closePool } from '../../src/db/client.js';
 import {
   NO_FILTERS,
   engineErrorMessage,
@@ -70,7 +71,7 @@ beforeAll(async () => {
   ours = await createTestDatabase();
   cleanups.push(() => ours.drop());
   oursPool = new pg.Pool({ connectionString: ours.url, max: 4 });
-  cleanups.push(() => oursPool.end());
+  cleanups.push(() => closePool(oursPool));
 
   lite = await freshPGlite();
   cleanups.push(() => lite.close());
@@ -273,7 +274,7 @@ describe('b. Prisma engine reads the database our applier migrated (real Postgre
     cleanups.push(() => empty.drop());
     await expect(applyMigrations({ databaseUrl: empty.url, migrations: readMigrations(dir) })).rejects.toThrow(/no_such_table/);
     const pool = new pg.Pool({ connectionString: empty.url, max: 2 });
-    cleanups.push(() => pool.end());
+    cleanups.push(() => closePool(pool));
     const e = await openSchemaEngine({ kind: 'pg', pool });
     cleanups.push(() => e.close());
 

@@ -2,7 +2,7 @@
 // `rongsync migrate` runs). Named rs_test_<epoch-ms>_<random> so leftovers can be swept.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import { closePool, openDatabase, type Database } from '../../src/db/client.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 
 /** Server to create test databases on (its own database is only used for CREATE/DROP). */
@@ -63,7 +63,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
     async drop() {
       await db.close();
-      await appPool.end();
+      await closePool(appPool);
       await empty.drop();
     },
   };
