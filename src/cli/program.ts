@@ -9,12 +9,13 @@ import { registerApply } from './commands/apply.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPause } from './commands/pause.js';
 import { registerPlan } from './commands/plan.js';
+import { registerPrune } from './commands/prune.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import type { CliContext } from './context.js';
 
-const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerPlan, registerApply, registerServe, registerEmulator, registerReport, registerQuarantine, registerPause];
+const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerPlan, registerApply, registerServe, registerEmulator, registerReport, registerQuarantine, registerPause, registerPrune];
 
 export interface RunCliOptions {
   env: Record<string, string | undefined>;

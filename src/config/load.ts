@@ -36,6 +36,7 @@ export interface ReconcileConfig {
   /** Per-user sync calls allowed (rongsync owns every group of its users). @default true */ syncCalls: boolean;
   /** @default 5 */ quarantineAfter: number;
   /** @default 'apply' */ mode: 'apply' | 'detect';
+  /** History (runs, drift items, call log) kept this many days; 0 = forever. @default 14 */ retentionDays: number;
 }
 
 export interface Config {
@@ -104,6 +105,7 @@ export function loadConfig(env: Env): Config {
       syncCalls: get<boolean>('RONGSYNC_SYNC_CALLS'),
       quarantineAfter: get<number>('RONGSYNC_QUARANTINE_AFTER'),
       mode: get<'apply' | 'detect'>('RONGSYNC_MODE'),
+      retentionDays: get<number>('RONGSYNC_RETENTION_DAYS'),
     },
     logLevel: get<string>('LOG_LEVEL'),
   });

@@ -113,6 +113,7 @@ export const ENV_VARS = [
   { name: 'RONGSYNC_IGNORE_USERS', schema: regex, default: '', example: '^(admin|bot_).*', doc: 'Regex of remote user ids rongsync never kicks (members the app does not manage).' },
   { name: 'RONGSYNC_SYNC_CALLS', schema: bool, default: 'true', example: 'true', doc: 'Allow per-user `sync` calls (they replace a user\'s whole remote group list). Turn off if RongCloud holds groups for your users that are not in the groups table.' },
   { name: 'RONGSYNC_QUARANTINE_AFTER', schema: int(1, 1000), default: '5', example: '5', doc: 'Consecutive failed runs after which a group is quarantined.' },
+  { name: 'RONGSYNC_RETENTION_DAYS', schema: int(0, 3650), default: '14', example: '14', doc: 'Runs, drift items and remote-call log rows older than this many days are deleted after each cron run (0 = keep forever; the newest run is always kept).' },
   { name: 'RONGSYNC_MODE', schema: z.enum(['apply', 'detect'], { error: 'expected apply or detect' }), default: 'apply', example: 'apply', doc: 'apply = converge RongCloud; detect = observe and report only.' },
   { name: 'LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected one of fatal, error, warn, info, debug, trace, silent' }), default: 'info', example: 'info', doc: 'Log level (pino).' },
 ] as const satisfies readonly EnvVar[];

@@ -10,12 +10,14 @@ import { ChangeListener } from '../db/change-listener.js';
 import type { Logger } from '../log/logger.js';
 import type { RunTrigger } from '../report/types.js';
 import { LeaderLock } from './leader.js';
+import { pruneHistory, retentionCutoff, type PruneResult } from './retention.js';
 import { runOnce, type ReconcileDeps, type RunResult } from './run.js';
 
 export interface ServiceEvents {
   leader: [];
   standby: [reason: string];
   run: [result: RunResult];
+  pruned: [result: PruneResult];
   error: [error: Error];
 }
 
@@ -128,11 +130,26 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
       this.emit('run', result);
       // A backlog larger than one run (e.g. after a huge bulk write) keeps draining.
       if (result.moreDirty && result.status !== 'failed') this.#enqueue('change');
+      if (trigger === 'cron') await this.#prune();
     } catch (e) {
       this.#deps.logger.error({ err: e }, 'reconcile run crashed');
       this.emit('error', e as Error);
     } finally {
       this.#abort = undefined;
+    }
+  }
+
+  /** Retention: a failure is logged and retried at the next cron run, never fatal. */
+  async #prune(): Promise<void> {
+    const { prisma, config, logger } = this.#deps;
+    const cutoff = retentionCutoff(config.reconcile.retentionDays, new Date());
+    if (!cutoff || this.#abort?.signal.aborted) return;
+    try {
+      const pruned = await pruneHistory(prisma, cutoff);
+      if (pruned.runs + pruned.driftItems + pruned.calls > 0) logger.info({ ...pruned, olderThan: cutoff }, 'pruned history');
+      this.emit('pruned', pruned);
+    } catch (e) {
+      logger.warn({ err: e }, 'pruning history failed; will retry after the next cron run');
     }
   }
 

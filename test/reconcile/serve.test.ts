@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReconcileService } from '../../src/reconcile/serve.js';
+import type { PruneResult } from '../../src/reconcile/retention.js';
 import type { RunResult } from '../../src/reconcile/run.js';
 import { createHarness, type Harness } from '../helpers/reconcile.js';
 import { waitFor } from '../helpers/wait.js';
@@ -48,18 +49,29 @@ describe('ReconcileService cron', () => {
     try {
       await cronH.t.sql(`INSERT INTO groups (id, name) VALUES ('c1', 'C1'), ('c2', 'C2')`);
       await cronH.t.sql(`INSERT INTO group_members VALUES ('c1', 'a'), ('c2', 'b')`);
-      await cronH.run();
+      const first = await cronH.run();
+      // That first run and its calls are a month old: the cron run's retention pass (14 days) prunes them.
+      await cronH.t.sql(`UPDATE rongsync_runs SET started_at = now() - interval '30 days' WHERE id = $1`, [first.runId]);
+      await cronH.t.sql(`UPDATE rongsync_remote_calls SET at = now() - interval '30 days'`);
+      const oldCalls = (await cronH.t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM rongsync_remote_calls`))[0]!.n;
+      expect(oldCalls).toBeGreaterThan(0);
       await cronH.stranger.join({ id: 'c2', memberId: 'stranger' });
 
       const service = new ReconcileService(cronH.deps, { databaseUrl: cronH.t.url, leaderPollMs: 200 });
       const runs: RunResult[] = [];
+      const pruned: PruneResult[] = [];
       service.on('run', (r) => runs.push(r));
+      service.on('pruned', (p) => pruned.push(p));
       await service.start();
       try {
         await waitFor(() => !cronH.remoteMembers()['c2']?.includes('stranger'), 'a cron run to remove the stranger', 20_000);
+        await waitFor(() => pruned.length > 0, 'the retention pass after a cron run', 20_000);
       } finally {
         await service.stop();
       }
+      expect(pruned[0]).toMatchObject({ runs: 1, calls: oldCalls });
+      expect(await cronH.t.sql(`SELECT id FROM rongsync_runs WHERE id = $1`, [first.runId])).toEqual([]);
+      expect(await cronH.t.sql(`SELECT id FROM rongsync_drift_items WHERE run_id = $1`, [first.runId])).toEqual([]);
       const [fix] = await cronH.t.sql<{ trigger: string; fixed: number }>(
         `SELECT r.trigger, r.fixed FROM rongsync_runs r JOIN rongsync_drift_items d ON d.run_id = r.id WHERE d.group_id = 'c2' AND d.outcome = 'fixed' ORDER BY r.id DESC LIMIT 1`,
       );
