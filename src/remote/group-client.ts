@@ -38,6 +38,8 @@ export interface GroupClientOptions {
   retryBaseMs?: number;
   /** Largest backoff ceiling in ms. @default 10000 */
   retryMaxMs?: number;
+  /** After failing over, how long until one call tries the first base URL again. @default 60000 */
+  failbackMs?: number;
   /** The fetch used under ky. @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
 }
@@ -76,6 +78,7 @@ export class GroupClient {
       ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
       ...(options.retryMaxMs !== undefined ? { retryMaxMs: options.retryMaxMs } : {}),
+      ...(options.failbackMs !== undefined ? { failbackMs: options.failbackMs } : {}),
       ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
     });
   }

@@ -12,6 +12,10 @@
 // - Failover: after a network error, timeout or 5xx the next attempt goes to the next base URL
 //   (round-robin); a host that answers becomes the preferred one for every later call. Trying a
 //   host this call has not tried yet happens at once; only going round again waits the backoff.
+// - Failback: while calls run on a later host, one call per `failbackMs` starts on the first one
+//   again (the configured order is the operator's preference, e.g. the main RongCloud domain over
+//   its backup). If it answers it is preferred again; if not, that call moves on at once, so a
+//   still-dead first host costs one failed attempt per interval.
 import { setMaxListeners } from 'node:events';
 import ky, { TimeoutError, type KyInstance } from 'ky';
 import type { z } from 'zod';
@@ -63,6 +67,8 @@ export interface TransportOptions {
   retryMaxMs?: number;
   /** A `Retry-After` longer than this is not waited for: the RateLimitError is thrown. @default 60000 */
   maxRetryAfterMs?: number;
+  /** After failing over, how long until one call tries the first base URL again. @default 60000 */
+  failbackMs?: number;
   limiter: RateLimiter;
   /** Called once per HTTP attempt. An exception thrown here propagates to the caller. */
   onAttempt?: ((e: AttemptEvent) => void) | undefined;
@@ -85,6 +91,8 @@ export class Transport {
   readonly #closing = new AbortController();
   /** Index of the host the next call starts on: the last one that answered. */
   #preferred = 0;
+  /** When a call last started on the first host (or the preference left it). */
+  #lastFirstHostTry = 0;
 
   constructor(options: TransportOptions) {
     if (options.apiUrls.length === 0) throw new RangeError('apiUrls must hold at least one base URL');
@@ -99,6 +107,7 @@ export class Transport {
       retryBaseMs: options.retryBaseMs ?? 200,
       retryMaxMs: options.retryMaxMs ?? 10_000,
       maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+      failbackMs: options.failbackMs ?? 60_000,
       limiter: options.limiter,
       onAttempt: options.onAttempt,
     };
@@ -132,7 +141,7 @@ export class Transport {
     const ectx: RemoteErrorContext = { endpoint, ...ctx };
     const body = params.toString();
     const tried = new Set<number>();
-    let hostIndex = this.#preferred;
+    let hostIndex = this.#startHost();
     const maxAttempts = this.#o.maxRetries + 1;
 
     for (let attempt = 1; ; attempt++) {
@@ -181,7 +190,10 @@ export class Transport {
       if (result.failover && this.#hosts.length > 1) {
         const next = (hostIndex + 1) % this.#hosts.length;
         // Move the shared preference off the failing host (unless another call already did).
-        if (this.#preferred === hostIndex) this.#preferred = next;
+        if (this.#preferred === hostIndex) {
+          this.#preferred = next;
+          if (hostIndex === 0) this.#lastFirstHostTry = performance.now();
+        }
         hostIndex = next;
         delayMs = tried.has(next) ? this.#backoff(attempt) : 0;
       } else {
@@ -196,6 +208,15 @@ export class Transport {
         throw new ClientClosedError(ectx);
       });
     }
+  }
+
+  /** The preferred host, or the first one when its failback probe is due (one call per interval). */
+  #startHost(): number {
+    if (this.#preferred === 0) return 0;
+    const now = performance.now();
+    if (now - this.#lastFirstHostTry < this.#o.failbackMs) return this.#preferred;
+    this.#lastFirstHostTry = now;
+    return 0;
   }
 
   /** Full jitter: uniform in [0, min(max, base·2^(attempt-1))]. */

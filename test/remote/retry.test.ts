@@ -330,6 +330,32 @@ describe('host failover', () => {
       await bad.close();
     }
   });
+  it('fails back to the first base URL: one probe per interval, preferred again once it answers', async () => {
+    const first = await emulator({ faults: { errorRate: 1, errorStatus: 503 } });
+    try {
+      const { client, events } = clientFor([first.url, emu.url], { failbackMs: 500 });
+      const hostsOf = async (id: string) => {
+        events.length = 0;
+        await client.join({ id, memberId: 'u' });
+        return events.map((e) => [e.host === first.url ? 'first' : 'second', e.outcome]);
+      };
+      expect(await hostsOf('g1')).toEqual([['first', 'remote_error'], ['second', 'ok']]);
+      expect(await hostsOf('g2')).toEqual([['second', 'ok']]); // stays off the failing host
+      await new Promise((r) => setTimeout(r, 550));
+      // The interval is over: one call probes the first host, still failing, and moves on at once.
+      expect(await hostsOf('g3')).toEqual([['first', 'remote_error'], ['second', 'ok']]);
+      expect(await hostsOf('g4')).toEqual([['second', 'ok']]);
+      first.setFaults({});
+      expect(await hostsOf('g5')).toEqual([['second', 'ok']]); // healed, but not probed before the interval
+      await new Promise((r) => setTimeout(r, 550));
+      expect(await hostsOf('g6')).toEqual([['first', 'ok']]);
+      expect(client.preferredHost).toBe(first.url);
+      expect(await hostsOf('g7')).toEqual([['first', 'ok']]);
+      client.close();
+    } finally {
+      await first.close();
+    }
+  });
 });
 
 describe('close()', () => {
