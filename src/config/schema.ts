@@ -94,7 +94,7 @@ export const ENV_VARS = [
   { name: 'RONGCLOUD_APP_KEY', schema: nonEmpty, optional: true, example: 'k51hidwq1fb4', doc: 'RongCloud app key. Required by commands that call RongCloud.' },
   { name: 'RONGCLOUD_APP_SECRET', schema: nonEmpty, optional: true, secret: true, example: '<your app secret>', doc: 'RongCloud app secret; used only to sign requests, never logged.' },
   { name: 'RONGCLOUD_API_URL', schema: httpUrlList, default: 'https://api.rong-api.com,https://api-b.rong-api.com', example: 'https://api.rong-api.com,https://api-b.rong-api.com', doc: 'One or more base URLs, comma-separated, in failover order.' },
-  { name: 'RONGCLOUD_RATE_LIMIT', schema: int(1, 100_000), default: '100', example: '100', doc: 'Calls per second across the whole process (RongCloud allows 100/s).' },
+  { name: 'RONGCLOUD_RATE_LIMIT', schema: int(1, 100_000), default: '100', example: '100', doc: 'Calls per second across the whole process (RongCloud allows 100/s); at most this many start in any 1.05 s, so jitter never crosses the limit.' },
   { name: 'RONGCLOUD_CONCURRENCY', schema: int(1, 1000), default: '16', example: '16', doc: 'Remote calls in flight at once.' },
   { name: 'RONGCLOUD_TIMEOUT_MS', schema: int(100, 600_000), default: '10000', example: '10000', doc: 'Timeout of one HTTP attempt, in milliseconds.' },
   { name: 'RONGCLOUD_MAX_RETRIES', schema: int(0, 20), default: '5', example: '5', doc: 'Retries of a transient failure (network, timeout, 5xx, 1000/1050, rate limit).' },

@@ -7,12 +7,15 @@
 // `decreaseCooldownMs`, so one burst of 1008s from the calls already in flight counts once),
 // down to a floor; afterwards the rate climbs back additively to the configured one (AIMD).
 //
-// Invariant: tokens are refilled from elapsed time (not from timer ticks), so late timers do not
-// lower the long-run rate; an idle bucket holds at most `burst` tokens, so an idle period cannot
-// turn into a burst the remote would reject (its limit is a sliding one-second window). Time lost
-// to a stalled event loop while calls wait is made up (at most one second's worth): the calls the
-// stall held back replace calls that were not made in the same second, so a one-second window
-// still sees about `rate` calls.
+// Two layers, because RongCloud counts *arrivals in any sliding second*:
+// - The bucket paces calls evenly. Tokens are refilled from elapsed time (not from timer ticks), so
+//   late timers do not lower the long-run rate; while calls wait, time lost to a stalled event
+//   loop may be made up (at most one second's worth).
+// - A sliding window caps starts at `rate` per `windowMs` — the hard guarantee that neither the
+//   bucket's burst nor a catch-up after a stall can put more than `rate` calls into one second.
+//   The window is a little longer than a second (default 1050 ms) so that network jitter between
+//   two calls cannot move them into the same second at the remote: at the configured 100/s,
+//   rongsync sends about 95/s and RongCloud never answers 1008 for rongsync's own traffic.
 
 export interface RateLimiterOptions {
   /** Configured (target) calls per second. @default 100 */
@@ -27,6 +30,8 @@ export interface RateLimiterOptions {
   recoveryPerSecond?: number;
   /** Least time between two halvings, and before recovery starts. @default 1000 */
   decreaseCooldownMs?: number;
+  /** At most `rate` calls start in any window this long (the remote counts per sliding second). @default 1050 */
+  windowMs?: number;
   /** Clock in ms (monotonic). @default performance.now */
   now?: () => number;
 }
@@ -59,7 +64,10 @@ export class RateLimiter {
   readonly #min: number;
   readonly #recovery: number;
   readonly #cooldown: number;
+  readonly #windowMs: number;
   readonly #now: () => number;
+  /** Start times within the last window, oldest first (a ring would do; shift() is cheap enough at ≤ rate entries). */
+  readonly #starts: number[] = [];
 
   #tokens: number;
   #lastRefill: number;
@@ -82,6 +90,7 @@ export class RateLimiter {
     this.#min = Math.min(rate, options.minRatePerSecond ?? 5);
     this.#recovery = options.recoveryPerSecond ?? rate / 10;
     this.#cooldown = options.decreaseCooldownMs ?? 1000;
+    this.#windowMs = options.windowMs ?? 1050;
     this.#now = options.now ?? (() => performance.now());
     this.#tokens = this.#burst;
     this.#lastRefill = this.#now();
@@ -170,8 +179,8 @@ export class RateLimiter {
   #acquireToken(): Promise<void> {
     if (this.#closed !== undefined) return Promise.reject(this.#closed);
     this.#refill();
-    if (this.#tokenQueue.length === 0 && this.#tokens >= 1) {
-      this.#tokens -= 1;
+    if (this.#tokenQueue.length === 0 && this.#tokens >= 1 && this.#windowWaitMs() === 0) {
+      this.#take();
       return Promise.resolve();
     }
     const p = new Promise<void>((resolve, reject) => this.#tokenQueue.push({ resolve, reject }));
@@ -198,16 +207,31 @@ export class RateLimiter {
   #pump = (): void => {
     this.#timer = undefined;
     this.#refill();
-    while (this.#tokenQueue.length > 0 && this.#tokens >= 1) {
-      this.#tokens -= 1;
+    while (this.#tokenQueue.length > 0 && this.#tokens >= 1 && this.#windowWaitMs() === 0) {
+      this.#take();
       this.#tokenQueue.shift()!.resolve();
     }
     this.#schedule();
   };
 
+  #take(): void {
+    this.#tokens -= 1;
+    this.#starts.push(this.#now());
+  }
+
+  /** How long until the sliding window admits one more start (0 = now). */
+  #windowWaitMs(): number {
+    const now = this.#now();
+    while (this.#starts.length > 0 && now - this.#starts[0]! >= this.#windowMs) this.#starts.shift();
+    const allowed = Math.max(1, Math.floor(this.#current));
+    if (this.#starts.length < allowed) return 0;
+    // The start that must leave the window before another may begin.
+    return this.#starts[this.#starts.length - allowed]! + this.#windowMs - now;
+  }
+
   #schedule(): void {
     if (this.#timer || this.#tokenQueue.length === 0 || this.#closed !== undefined) return;
-    const waitMs = Math.max(0, ((1 - this.#tokens) / this.#current) * 1000);
+    const waitMs = Math.max(0, ((1 - this.#tokens) / this.#current) * 1000, this.#windowWaitMs());
     this.#timer = setTimeout(this.#pump, Math.ceil(waitMs));
   }
 }
