@@ -125,8 +125,10 @@ export class Transport {
   }
 
   /**
-   * Ends retries: calls waiting in backoff, and every later call, fail with ClientClosedError. An
-   * attempt already on the wire runs to its answer or its timeout, then its call fails the same way.
+   * Ends retries: calls waiting in backoff or for the limiter, and every later call, fail with
+   * ClientClosedError and send nothing more. An attempt already on the wire runs to its answer or
+   * its timeout: if it succeeded its call resolves (the remote applied it), otherwise it fails with
+   * ClientClosedError.
    */
   close(): void {
     this.#closing.abort();
@@ -142,6 +144,7 @@ export class Transport {
     const body = params.toString();
     const tried = new Set<number>();
     let hostIndex = this.#startHost();
+    const startIndex = hostIndex;
     const maxAttempts = this.#o.maxRetries + 1;
 
     for (let attempt = 1; ; attempt++) {
@@ -151,11 +154,13 @@ export class Transport {
       let started = 0;
       const result = await this.#o.limiter
         .run(async () => {
+          // close() while this call waited for the (possibly shared) limiter: send nothing.
+          if (this.closed) throw new ClientClosedError(ectx);
           started = performance.now();
           return this.#attempt(host, endpoint, body, schema, ectx);
         })
         .catch((e: unknown) => {
-          if (this.closed) throw new ClientClosedError(ectx);
+          if (this.closed || e instanceof ClientClosedError) throw new ClientClosedError(ectx);
           throw e;
         });
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
@@ -175,7 +180,10 @@ export class Transport {
       });
 
       if (result.kind === 'ok') {
-        this.#preferred = hostIndex; // remember a healthy host
+        // Remember a healthy host — when this call found it by failing over, or it is the first
+        // host (a failback probe). A call that simply succeeded where it started must not move the
+        // preference: it may have started on the backup before a probe brought the first host back.
+        if (hostIndex !== startIndex || hostIndex === 0) this.#preferred = hostIndex;
         return result.data as T;
       }
 

@@ -12,6 +12,7 @@ import {
   TransportError,
 } from '../../src/remote/errors.js';
 import type { AttemptEvent } from '../../src/remote/group-client.js';
+import { RateLimiter } from '../../src/remote/rate-limiter.js';
 import { APP_SECRET, clientFor, deadUrl, emulator, json, rejection, tinyServer, type Emu } from './helpers.js';
 
 let emu: Emu;
@@ -356,9 +357,52 @@ describe('host failover', () => {
       await first.close();
     }
   });
+  it('a slow call finishing on the backup does not undo a successful failback', async () => {
+    const first = await emulator({ faults: { errorRate: 1, errorStatus: 503 } });
+    const backup = await emulator({ faults: { latencyMs: 600 } });
+    try {
+      const { client, events } = clientFor([first.url, backup.url], { failbackMs: 100 });
+      await client.join({ id: 'g1', memberId: 'u' }); // fails over to the (slow) backup
+      expect(client.preferredHost).toBe(backup.url);
+      first.setFaults({});
+      const slow = client.join({ id: 'g2', memberId: 'u' }); // starts on the backup, answers in 600 ms
+      await new Promise((r) => setTimeout(r, 150));
+      await client.join({ id: 'g3', memberId: 'u' }); // the failback probe: the first host answers
+      expect(client.preferredHost).toBe(first.url);
+      await slow;
+      expect(client.preferredHost).toBe(first.url);
+      events.length = 0;
+      await client.join({ id: 'g4', memberId: 'u' });
+      expect(events.map((e) => e.host)).toEqual([first.url]);
+      client.close();
+    } finally {
+      await first.close();
+      await backup.close();
+    }
+  });
 });
 
 describe('close()', () => {
+  it('calls queued on a shared limiter send nothing once their client is closed', async () => {
+    const limiter = new RateLimiter({ ratePerSecond: 20, concurrency: 4 });
+    const { client } = clientFor(emu.url, { limiter });
+    const calls = Array.from({ length: 20 }, (_, i) => client.kick({ id: `k${i}`, memberIds: ['u'] }).then(() => 'ok', (e: unknown) => e));
+    await new Promise((r) => setTimeout(r, 120)); // a few calls have gone out
+    client.close();
+    const sentAtClose = emu.calls().length;
+    const outcomes = await Promise.all(calls);
+    await new Promise((r) => setTimeout(r, 300));
+    // Nothing that was still waiting for the limiter went out after close(): at most the 4 calls
+    // already on the wire (the concurrency cap) arrive late. Before the fix all 20 were sent.
+    const sent = emu.calls().length;
+    expect(sent).toBeLessThanOrEqual(sentAtClose + 4);
+    const closed = outcomes.filter((o) => o instanceof ClientClosedError).length;
+    expect(closed).toBe(20 - outcomes.filter((o) => o === 'ok').length);
+    expect(closed).toBeGreaterThanOrEqual(20 - sent);
+    expect(closed).toBeGreaterThan(10);
+    limiter.close();
+  });
+
   it('rejects a call waiting in backoff with ClientClosedError', async () => {
     emu.setFaults({ rateLimitBurst: { count: 1, retryAfterSeconds: 30 } });
     const { client } = clientFor(emu.url);
