@@ -1,13 +1,16 @@
 // Reads and acknowledges the durable change log (rongsync_changes, filled by triggers).
-// A run takes a watermark (the highest change id per group) when it starts and, once a group is
-// settled, deletes only the rows up to that watermark: changes that arrive during the run stay
-// and trigger the next one. Nothing is lost while the service is down.
+// A run reads the change rows of its dirty groups when it starts and, once a group is settled,
+// deletes exactly the rows it read: changes that arrive during the run stay and trigger the next
+// one. Not "every row up to the highest id read": ids are taken when the app's statement runs, not
+// when its transaction commits, so a row with a lower id can still become visible after the read
+// (a transaction that wrote first but committed later) — deleting by id range would drop it
+// unapplied. Nothing is lost while the service is down.
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 export interface DirtyGroup {
   groupId: string;
-  /** Highest change id seen for the group when the run started. */
-  watermark: bigint;
+  /** The change rows read for the group when the run started (deleted once it is settled). */
+  changeIds: bigint[];
   /** When the oldest pending change was made. */
   since: Date;
   /** When the newest pending change was made. */
@@ -19,23 +22,19 @@ export interface DirtyGroup {
  * a backlog of failing groups can't hide the ones behind it.
  */
 export async function readDirtyGroups(prisma: PrismaClient, limit: number, now: Date): Promise<DirtyGroup[]> {
-  const rows = await prisma.$queryRaw<Array<{ group_id: string; watermark: bigint; since: Date; latest: Date }>>`
-    SELECT c.group_id, max(c.id) AS watermark, min(c.changed_at) AS since, max(c.changed_at) AS latest
+  const rows = await prisma.$queryRaw<Array<{ group_id: string; change_ids: bigint[]; since: Date; latest: Date }>>`
+    SELECT c.group_id, array_agg(c.id) AS change_ids, min(c.changed_at) AS since, max(c.changed_at) AS latest
       FROM rongsync_changes c LEFT JOIN rongsync_group_state s ON s.group_id = c.group_id
      WHERE s.next_attempt_at IS NULL OR s.next_attempt_at <= ${now} OR s.quarantined_at IS NOT NULL
      GROUP BY c.group_id ORDER BY min(c.id) LIMIT ${limit}`;
-  return rows.map((r) => ({ groupId: r.group_id, watermark: r.watermark, since: r.since, latest: r.latest }));
+  return rows.map((r) => ({ groupId: r.group_id, changeIds: r.change_ids.map(BigInt), since: r.since, latest: r.latest }));
 }
 
-/** Deletes the change rows of these groups up to their watermarks. */
-export async function ackChanges(prisma: PrismaClient, groups: Array<Pick<DirtyGroup, 'groupId' | 'watermark'>>): Promise<void> {
-  if (groups.length === 0) return;
-  const ids = groups.map((g) => g.groupId);
-  const marks = groups.map((g) => g.watermark.toString());
-  await prisma.$executeRaw`
-    DELETE FROM rongsync_changes c
-     USING unnest(${ids}::text[], ${marks}::bigint[]) AS a(group_id, watermark)
-     WHERE c.group_id = a.group_id AND c.id <= a.watermark`;
+/** Deletes the change rows these groups were read with. */
+export async function ackChanges(prisma: PrismaClient, groups: Array<Pick<DirtyGroup, 'changeIds'>>): Promise<void> {
+  const ids = groups.flatMap((g) => g.changeIds.map(String));
+  if (ids.length === 0) return;
+  await prisma.$executeRaw`DELETE FROM rongsync_changes WHERE id = ANY(${ids}::bigint[])`;
 }
 
 /** Marks groups dirty on rongsync's own behalf (operator release, resume). */

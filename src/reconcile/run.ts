@@ -146,7 +146,7 @@ interface Scope {
   ids: string[];
   /** Groups to read from RongCloud before planning. */
   read: string[];
-  /** Change-log watermarks of the dirty groups in scope (acknowledged once settled). */
+  /** Dirty groups in scope with the change rows they were read with (acknowledged once settled). */
   dirty: Map<string, DirtyGroup>;
   released: string[];
 }
