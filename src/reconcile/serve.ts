@@ -94,10 +94,17 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
     this.emit('standby', reason);
   }
 
+  /**
+   * The first notification starts the debounce; later ones until it fires join the same run. Not a
+   * timer restarted by every notification: an app that writes more often than the debounce would
+   * then postpone change-triggered runs until it pauses (or the next cron run).
+   */
   #onChange(): void {
-    if (!this.#leader.isLeader || this.#stopping) return;
-    clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => this.#enqueue('change'), this.#deps.config.reconcile.debounceMs);
+    if (!this.#leader.isLeader || this.#stopping || this.#debounce) return;
+    this.#debounce = setTimeout(() => {
+      this.#debounce = undefined;
+      this.#enqueue('change');
+    }, this.#deps.config.reconcile.debounceMs);
   }
 
   /** Queues a run; at most one waits behind the one in flight (a cron wins over a change). */
@@ -163,6 +170,7 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
   async stop(): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#debounce);
+    this.#debounce = undefined;
     await this.#cronTask?.stop();
     await this.#cronTask?.destroy();
     this.#cronTask = undefined;

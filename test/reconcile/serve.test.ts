@@ -41,6 +41,33 @@ describe('ReconcileService (in process)', () => {
     expect(next.isLeader).toBe(true);
     await next.stop();
   });
+
+  it('keeps reconciling while the app writes more often than the debounce', async () => {
+    // Debounce 50 ms (harness), a write every 20 ms for 2 s: a debounce restarted by every
+    // notification would never fire until the writes stop.
+    const service = new ReconcileService(h.deps, { databaseUrl: h.t.url, leaderPollMs: 200 });
+    const leader = once(service, 'leader');
+    await service.start();
+    await leader;
+    await h.t.sql(`INSERT INTO groups (id, name) VALUES ('busy', 'Busy0')`);
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 1; writing; i++) {
+        await h.t.sql(`UPDATE groups SET name = $1 WHERE id = 'busy'`, [`Busy${i}`]); // one NOTIFY each
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      await h.t.sql(`INSERT INTO groups (id, name) VALUES ('important', 'I')`);
+      await h.t.sql(`INSERT INTO group_members VALUES ('important', 'a')`);
+      await waitFor(() => h.remoteMembers()['important']?.length === 1, 'the group to reach the emulator while writes go on', 5_000);
+      expect(writing).toBe(true);
+    } finally {
+      writing = false;
+      await writer;
+      await service.stop();
+    }
+  });
 });
 
 describe('ReconcileService cron', () => {
