@@ -89,7 +89,7 @@ export async function runOnce(deps: ReconcileDeps, request: RunRequest): Promise
   let deletesSoFar = 0;
 
   try {
-    const scope = await resolveScope(prisma, request, clock());
+    const scope = await resolveScope(prisma, request, clock(), deps.config.limits.groupIdMax);
     const readSet = new Set(scope.read);
     // Only when this run could make progress (it took groups on), so a re-run can't spin.
     result.moreDirty = scope.dirty.size >= MAX_DIRTY_PER_RUN && scope.ids.length > 0;
@@ -151,7 +151,7 @@ interface Scope {
   released: string[];
 }
 
-async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date): Promise<Scope> {
+async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date, groupIdMax: number): Promise<Scope> {
   const dirtyList = await readDirtyGroups(prisma, MAX_DIRTY_PER_RUN, now);
   const dirty = new Map(dirtyList.map((d) => [d.groupId, d]));
 
@@ -170,9 +170,13 @@ async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date
   // backoff is over, and the verification slice.
   // One array parameter, not an IN list: a backlog can hold more ids than Postgres has bind slots.
   const dirtyIds = [...dirty.keys()];
-  const stateRows = await prisma.$queryRaw<Array<{ group_id: string; quarantined_at: Date | null }>>`
-    SELECT group_id, quarantined_at FROM rongsync_group_state WHERE group_id = ANY(${dirtyIds}::text[])`;
-  const states = new Map(stateRows.map((s) => [s.group_id, { quarantinedAt: s.quarantined_at }]));
+  const stateRows = await prisma.$queryRaw<Array<{ group_id: string; quarantined_at: Date | null; consecutive_failures: number }>>`
+    SELECT group_id, quarantined_at, consecutive_failures FROM rongsync_group_state WHERE group_id = ANY(${dirtyIds}::text[])`;
+  const states = new Map(stateRows.map((s) => [s.group_id, { quarantinedAt: s.quarantined_at, failures: s.consecutive_failures }]));
+  // A group that failed last time is read before it is planned again: the failure may mean the
+  // shadow is wrong (e.g. the group was dismissed behind rongsync's back), and planning from it
+  // again would repeat the same failing call until the group is quarantined.
+  const read = new Set<string>();
   const released: string[] = [];
   const ids = new Set<string>();
   const skippedQuarantined: DirtyGroup[] = [];
@@ -187,6 +191,7 @@ async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date
       }
     }
     ids.add(d.groupId);
+    if (s && (s.failures > 0 || s.quarantinedAt)) read.add(d.groupId);
   }
   await releaseGroups(prisma, released);
   await ackChanges(prisma, skippedQuarantined);
@@ -196,9 +201,11 @@ async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date
     select: { groupId: true },
     take: MAX_DIRTY_PER_RUN,
   });
-  for (const d of due) ids.add(d.groupId);
+  for (const d of due) {
+    ids.add(d.groupId);
+    read.add(d.groupId);
+  }
 
-  const read: string[] = [];
   if (request.verify && request.verify > 0) {
     const slice = await prisma.$queryRaw<Array<{ id: string }>>`
       SELECT a.id FROM (
@@ -209,13 +216,16 @@ async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date
       ) a
       LEFT JOIN rongsync_group_state s ON s.group_id = a.id
       WHERE s.quarantined_at IS NULL AND NOT coalesce(s.paused, false)
+        -- An id the client refuses (blank, padded, over the limit) can never be read, so it would
+        -- keep its NULL read_at and head every slice forever; it is reported as unreconcilable.
+        AND char_length(a.id) BETWEEN 1 AND ${groupIdMax} AND a.id !~ '^\s|\s$'
       ORDER BY a.read_at ASC NULLS FIRST, a.id LIMIT ${request.verify}`;
     for (const r of slice) {
       ids.add(r.id);
-      read.push(r.id);
+      read.add(r.id);
     }
   }
-  return { ids: [...ids], read, dirty, released };
+  return { ids: [...ids], read: [...read], dirty, released };
 }
 
 function pick<K, V>(m: Map<K, V>, keys: K[]): Map<K, V> {
