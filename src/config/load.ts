@@ -1,7 +1,7 @@
 // Reads the environment ONCE into a typed, frozen Config (see schema.ts for the variables).
 // A bad value fails here, at start-up, naming the variable, the problem and a good example.
 import { ConfigError } from '../errors.js';
-import { ENV_VARS, type EnvVar } from './schema.js';
+import { ENV_VARS, RONGCLOUD_ID_CAP, type EnvVar } from './schema.js';
 import { Secret } from './secret.js';
 
 export interface GroupLimits {
@@ -65,14 +65,29 @@ export function loadConfig(env: Env): Config {
     if (parsed.success) {
       values[v.name] = parsed.data;
     } else {
-      const why = parsed.error.issues.map((i) => i.message).join('; ');
-      const shown = v.secret ? '' : ` ${JSON.stringify(input)}`;
+      const why = [...new Set(parsed.error.issues.map((i) => i.message))].join('; ');
+      const shown = v.secret ? '' : ` ${JSON.stringify(v.redact ? v.redact(input) : input)}`;
       problems.push(`${v.name}:${shown} ${why} (e.g. ${v.name}=${v.example})`);
+    }
+  }
+  const get = <T>(name: (typeof ENV_VARS)[number]['name']) => values[name] as T;
+
+  // Checks across variables, once each one parsed on its own.
+  const operator = get<string | undefined>('RONGSYNC_DISMISS_OPERATOR');
+  if (operator !== undefined) {
+    // The operator is a user id: measured as the client measures user ids (src/remote/schemas.ts),
+    // in UTF-8 bytes. If RONGCLOUD_USER_ID_MAX itself is bad (reported above), RongCloud's cap applies.
+    const userIdMax = get<number | undefined>('RONGCLOUD_USER_ID_MAX');
+    const limit = userIdMax ?? RONGCLOUD_ID_CAP;
+    const bytes = Buffer.byteLength(operator, 'utf8');
+    if (bytes > limit) {
+      const over = userIdMax === undefined ? `RongCloud's limit of ${limit} bytes` : `RONGCLOUD_USER_ID_MAX=${limit}`;
+      const fix = bytes <= RONGCLOUD_ID_CAP ? `use a shorter user id or raise RONGCLOUD_USER_ID_MAX to ${bytes}` : 'use a shorter user id';
+      problems.push(`RONGSYNC_DISMISS_OPERATOR: ${JSON.stringify(operator)} is ${bytes} bytes, over ${over}; ${fix} (e.g. RONGSYNC_DISMISS_OPERATOR=admin)`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const get = <T>(name: (typeof ENV_VARS)[number]['name']) => values[name] as T;
   const secret = get<string | undefined>('RONGCLOUD_APP_SECRET');
   return deepFreeze({
     databaseUrl: get<string>('DATABASE_URL'),

@@ -5,13 +5,14 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+/** `maxWhy`, when given, says in the error message why the maximum is what it is. */
+const int = (min: number, max = Number.MAX_SAFE_INTEGER, maxWhy?: string) =>
   z
     .string()
     .trim()
     .regex(/^\d+$/, 'expected a whole number')
     .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}${maxWhy ? ` (${maxWhy})` : ''}`));
 
 const ratio = z
   .string()
@@ -37,6 +38,12 @@ const postgresUrl = z
     }
   }, 'expected a postgres:// or postgresql:// URL');
 
+// A base URL is a prefix: the client appends `/group/sync.json` etc. to it, so a query string or
+// fragment would swallow the path. Credentials (user:password@) are refused so that a secret never
+// sits in a variable that is echoed in errors and logs. The checks read the raw text, not just the
+// parsed URL: `new URL` drops an empty query/fragment (`https://h?`) or userinfo (`https://@h`).
+const hasCredentials = (v: string) => /^[^:]*:[/\\]*[^/\\?#]*@/.test(v);
+
 const httpUrlList = z
   .string()
   .trim()
@@ -44,17 +51,29 @@ const httpUrlList = z
   .pipe(
     z
       .array(
-        z.string().refine((v) => {
-          try {
-            return ['http:', 'https:'].includes(new URL(v).protocol);
-          } catch {
-            return false;
-          }
-        }, 'every entry must be an http:// or https:// URL'),
+        z
+          .string()
+          .refine((v) => {
+            try {
+              return ['http:', 'https:'].includes(new URL(v).protocol);
+            } catch {
+              return false;
+            }
+          }, 'every entry must be an http:// or https:// URL')
+          .refine((v) => !v.includes('?'), 'a base URL must not have a query string (?…); a path prefix is fine')
+          .refine((v) => !v.includes('#'), 'a base URL must not have a fragment (#…)')
+          .refine((v) => !hasCredentials(v), 'a base URL must not contain credentials (user:password@)'),
       )
       .min(1, 'expected at least one URL'),
   )
   .transform((urls) => urls.map((u) => u.replace(/\/+$/, '')));
+
+/**
+ * A URL list as shown in an error message: everything before the last `@` (after the first
+ * `scheme://`, if any) becomes `***`, so no user:password is echoed, even from a URL too broken
+ * to parse or a password holding `,` `/` or `@`. May hide more than the credentials; never less.
+ */
+const hideCredentials = (v: string) => v.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1***@');
 
 const regex = z
   .string()
@@ -75,6 +94,9 @@ const cronExpr = z
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
+/** RongCloud's cap on group id, group name and user id length (its current API docs: 64 each). */
+export const RONGCLOUD_ID_CAP = 64;
+
 export interface EnvVar {
   name: string;
   schema: z.ZodType<unknown, string>;
@@ -85,28 +107,30 @@ export interface EnvVar {
   example: string;
   /** Never echo the value (error messages, logs). */
   secret?: boolean;
+  /** The value as error messages show it, with sensitive parts removed (for non-secret values). */
+  redact?: (value: string) => string;
   doc: string;
 }
 
 /** Every variable rongsync reads, in the order `.env.example` lists them. */
 export const ENV_VARS = [
-  { name: 'DATABASE_URL', schema: postgresUrl, example: 'postgres://rongsync@127.0.0.1:5432/app', doc: 'Postgres holding the app tables (groups, group_members) and rongsync_* tables.' },
+  { name: 'DATABASE_URL', schema: postgresUrl, redact: hideCredentials, example: 'postgres://rongsync@127.0.0.1:5432/app', doc: 'Postgres holding the app tables (groups, group_members) and rongsync_* tables.' },
   { name: 'RONGCLOUD_APP_KEY', schema: nonEmpty, optional: true, example: 'k51hidwq1fb4', doc: 'RongCloud app key. Required by commands that call RongCloud.' },
   { name: 'RONGCLOUD_APP_SECRET', schema: nonEmpty, optional: true, secret: true, example: '<your app secret>', doc: 'RongCloud app secret; used only to sign requests, never logged.' },
-  { name: 'RONGCLOUD_API_URL', schema: httpUrlList, default: 'https://api.rong-api.com,https://api-b.rong-api.com', example: 'https://api.rong-api.com,https://api-b.rong-api.com', doc: 'One or more base URLs, comma-separated, in failover order.' },
+  { name: 'RONGCLOUD_API_URL', schema: httpUrlList, redact: hideCredentials, default: 'https://api.rong-api.com,https://api-b.rong-api.com', example: 'https://api.rong-api.com,https://api-b.rong-api.com', doc: 'One or more base URLs, comma-separated, in failover order. A path prefix is allowed; a query string, fragment or user:password@ is not.' },
   { name: 'RONGCLOUD_RATE_LIMIT', schema: int(1, 100_000), default: '100', example: '100', doc: 'Calls per second across the whole process (RongCloud allows 100/s); at most this many start in any 1.05 s, so jitter never crosses the limit.' },
   { name: 'RONGCLOUD_CONCURRENCY', schema: int(1, 1000), default: '16', example: '16', doc: 'Remote calls in flight at once.' },
   { name: 'RONGCLOUD_TIMEOUT_MS', schema: int(100, 600_000), default: '10000', example: '10000', doc: 'Timeout of one HTTP attempt, in milliseconds.' },
   { name: 'RONGCLOUD_MAX_RETRIES', schema: int(0, 20), default: '5', example: '5', doc: 'Retries of a transient failure (network, timeout, 5xx, 1000/1050, rate limit).' },
-  { name: 'RONGCLOUD_GROUP_ID_MAX', schema: int(1, 256), default: '30', example: '30', doc: 'Longest group id accepted (seed docs: 30; the live API now allows 64).' },
-  { name: 'RONGCLOUD_GROUP_NAME_MAX', schema: int(1, 1024), default: '60', example: '60', doc: 'Longest group name accepted (seed docs: 60; the live API now allows 64).' },
-  { name: 'RONGCLOUD_USER_ID_MAX', schema: int(1, 1024), default: '64', example: '64', doc: 'Longest user id accepted, in bytes (live API: 64).' },
+  { name: 'RONGCLOUD_GROUP_ID_MAX', schema: int(1, RONGCLOUD_ID_CAP, "RongCloud's own limit"), default: '30', example: '30', doc: 'Longest group id accepted; at most 64, the cap in RongCloud\'s current API docs (the seed SDK docs say 30).' },
+  { name: 'RONGCLOUD_GROUP_NAME_MAX', schema: int(1, RONGCLOUD_ID_CAP, "RongCloud's own limit"), default: '60', example: '60', doc: 'Longest group name accepted; at most 64, the cap in RongCloud\'s current API docs (the seed SDK docs say 60).' },
+  { name: 'RONGCLOUD_USER_ID_MAX', schema: int(1, RONGCLOUD_ID_CAP, "RongCloud's own limit"), default: '64', example: '64', doc: 'Longest user id accepted, in UTF-8 bytes; at most 64, the cap in RongCloud\'s current API docs. RONGSYNC_DISMISS_OPERATOR must fit it.' },
   { name: 'RONGCLOUD_MAX_MEMBERS_PER_GROUP', schema: int(1, 1_000_000), default: '3000', example: '3000', doc: 'Members one group may have (3000; raisable by ticket).' },
   { name: 'RONGCLOUD_MAX_GROUPS_PER_USER', schema: int(1, 1_000_000), default: '500', example: '500', doc: 'Groups one user may be in (seed docs: 500).' },
   { name: 'RONGSYNC_CRON', schema: cronExpr, default: '*/5 * * * *', example: '*/5 * * * *', doc: 'Schedule of the full drain + verification run (node-cron syntax).' },
   { name: 'RONGSYNC_DEBOUNCE_MS', schema: int(0, 60_000), default: '250', example: '250', doc: 'Wait after a change notification before reconciling the dirty groups.' },
   { name: 'RONGSYNC_VERIFY_PERIOD_HOURS', schema: int(1, 24 * 365), default: '24', example: '24', doc: 'Every group is re-read from RongCloud at least once per this period.' },
-  { name: 'RONGSYNC_DISMISS_OPERATOR', schema: nonEmpty, default: 'rongsync', example: 'admin', doc: 'Operator user id for dismiss when a group row has no owner_id.' },
+  { name: 'RONGSYNC_DISMISS_OPERATOR', schema: nonEmpty, default: 'rongsync', example: 'admin', doc: 'Operator user id for dismiss when a group row has no owner_id; at most RONGCLOUD_USER_ID_MAX bytes.' },
   { name: 'RONGSYNC_MAX_DELETES', schema: int(0), default: '1000', example: '1000', doc: 'A run that would kick or dismiss more than this many members/groups needs approval.' },
   { name: 'RONGSYNC_MAX_DELETE_SHARE', schema: ratio, default: '0.25', example: '0.25', doc: 'Same guard as a share of the remote memberships a run looks at (0..1).' },
   { name: 'RONGSYNC_ALLOW_DELETES', schema: bool, default: 'false', example: 'false', doc: 'Standing approval for runs over the deletion guard (like --allow-deletes).' },

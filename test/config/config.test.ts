@@ -17,6 +17,15 @@ function problemsOf(env: Record<string, string>): string[] {
   throw new Error('expected a ConfigError');
 }
 
+function catchError(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error');
+}
+
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const c = loadConfig(base);
@@ -59,6 +68,16 @@ describe('loadConfig', () => {
     [{ ...base, RONGCLOUD_TIMEOUT_MS: '-5' }, 'RONGCLOUD_TIMEOUT_MS: "-5" expected a whole number'],
     [{ ...base, RONGCLOUD_API_URL: 'api.rong-api.com' }, 'RONGCLOUD_API_URL: "api.rong-api.com" every entry must be an http:// or https:// URL'],
     [{ ...base, RONGCLOUD_API_URL: ',' }, 'RONGCLOUD_API_URL: "," expected at least one URL'],
+    [{ ...base, RONGCLOUD_API_URL: 'https://api.rong-api.com?region=sg' }, 'RONGCLOUD_API_URL: "https://api.rong-api.com?region=sg" a base URL must not have a query string (?…); a path prefix is fine (e.g. RONGCLOUD_API_URL=https://api.rong-api.com,https://api-b.rong-api.com)'],
+    [{ ...base, RONGCLOUD_API_URL: 'https://api.rong-api.com/?' }, 'RONGCLOUD_API_URL: "https://api.rong-api.com/?" a base URL must not have a query string'],
+    [{ ...base, RONGCLOUD_API_URL: 'https://api.rong-api.com,https://api-b.rong-api.com#x' }, 'RONGCLOUD_API_URL: "https://api.rong-api.com,https://api-b.rong-api.com#x" a base URL must not have a fragment (#…) (e.g. RONGCLOUD_API_URL=https://'],
+    [{ ...base, RONGCLOUD_API_URL: 'https://user:pw@proxy' }, 'RONGCLOUD_API_URL: "https://***@proxy" a base URL must not contain credentials (user:password@) (e.g. RONGCLOUD_API_URL=https://'],
+    [{ ...base, RONGCLOUD_GROUP_ID_MAX: '65' }, 'RONGCLOUD_GROUP_ID_MAX: "65" must be at most 64 (RongCloud\'s own limit) (e.g. RONGCLOUD_GROUP_ID_MAX=30)'],
+    [{ ...base, RONGCLOUD_GROUP_ID_MAX: '256' }, 'RONGCLOUD_GROUP_ID_MAX: "256" must be at most 64 (RongCloud\'s own limit)'],
+    [{ ...base, RONGCLOUD_GROUP_NAME_MAX: '65' }, 'RONGCLOUD_GROUP_NAME_MAX: "65" must be at most 64 (RongCloud\'s own limit) (e.g. RONGCLOUD_GROUP_NAME_MAX=60)'],
+    [{ ...base, RONGCLOUD_USER_ID_MAX: '65' }, 'RONGCLOUD_USER_ID_MAX: "65" must be at most 64 (RongCloud\'s own limit) (e.g. RONGCLOUD_USER_ID_MAX=64)'],
+    [{ ...base, RONGSYNC_DISMISS_OPERATOR: 'o'.repeat(65) }, `RONGSYNC_DISMISS_OPERATOR: "${'o'.repeat(65)}" is 65 bytes, over RONGCLOUD_USER_ID_MAX=64; use a shorter user id (e.g. RONGSYNC_DISMISS_OPERATOR=admin)`],
+    [{ ...base, RONGCLOUD_USER_ID_MAX: '7' }, 'RONGSYNC_DISMISS_OPERATOR: "rongsync" is 8 bytes, over RONGCLOUD_USER_ID_MAX=7; use a shorter user id or raise RONGCLOUD_USER_ID_MAX to 8 (e.g. RONGSYNC_DISMISS_OPERATOR=admin)'],
     [{ ...base, RONGSYNC_ALLOW_DELETES: 'maybe' }, 'RONGSYNC_ALLOW_DELETES: "maybe" expected true or false (e.g. RONGSYNC_ALLOW_DELETES=false)'],
     [{ ...base, RONGSYNC_MAX_DELETE_SHARE: '1.5' }, 'RONGSYNC_MAX_DELETE_SHARE: "1.5" expected a number between 0 and 1'],
     [{ ...base, RONGSYNC_IGNORE_USERS: '(' }, 'RONGSYNC_IGNORE_USERS: "(" not a valid regular expression'],
@@ -68,6 +87,71 @@ describe('loadConfig', () => {
   ])('names the variable, the problem and a good value: %j', (env, message) => {
     const problems = problemsOf(env as Record<string, string>);
     expect(problems.some((p) => p.startsWith(message))).toBe(true);
+  });
+
+  it('accepts base URLs with a path prefix, and the largest limits RongCloud allows', () => {
+    const c = loadConfig({
+      ...base,
+      RONGCLOUD_API_URL: 'https://proxy.example.com/rongcloud/,http://127.0.0.1:9200/a@b',
+      RONGCLOUD_GROUP_ID_MAX: '64',
+      RONGCLOUD_GROUP_NAME_MAX: '64',
+      RONGCLOUD_USER_ID_MAX: '64',
+      RONGSYNC_DISMISS_OPERATOR: 'o'.repeat(64),
+    });
+    expect(c.remote.apiUrls).toEqual(['https://proxy.example.com/rongcloud', 'http://127.0.0.1:9200/a@b']);
+    expect(c.limits).toMatchObject({ groupIdMax: 64, groupNameMax: 64, userIdMax: 64 });
+    expect(c.reconcile.dismissOperator).toBe('o'.repeat(64));
+  });
+
+  it('never echoes credentials written into a URL', () => {
+    const password = 'hunter2-Pw';
+    const urls = [
+      `https://ops:${password}@proxy.example.com`,
+      `https://ops:${password}@proxy.example.com/rongcloud,https://api-b.rong-api.com`,
+      `https://api.rong-api.com,https://ops:${password}@proxy.example.com`,
+      `https:ops:${password}@proxy.example.com`, // the URL parser reads this as https://ops:…@proxy
+      `https://ops:${password}/x@proxy.example.com`, // unencoded '/' in the password: not even a valid URL
+      `https://ops:a,${password}@proxy.example.com`, // ',' in the password splits the list
+      `https://ops:a@${password}@proxy.example.com`, // '@' in the password
+    ];
+    for (const url of urls) {
+      const problems = problemsOf({ ...base, RONGCLOUD_API_URL: url });
+      const line = problems.find((p) => p.startsWith('RONGCLOUD_API_URL:'));
+      expect(line, url).toBeDefined();
+      expect(line, url).toContain('***@proxy.example.com');
+      expect(line, url).toMatch(/must not contain credentials|must be an http/);
+      for (const text of [problems.join('\n'), inspect(catchError(() => loadConfig({ ...base, RONGCLOUD_API_URL: url })))]) {
+        expect(text, url).not.toContain(password);
+      }
+    }
+    // A user name alone, or an empty one, is refused too (the URL parser would drop the latter silently).
+    for (const url of ['https://ops@proxy.example.com', 'https://@proxy.example.com', 'https://:@proxy.example.com']) {
+      expect(problemsOf({ ...base, RONGCLOUD_API_URL: url })).toEqual([
+        'RONGCLOUD_API_URL: "https://***@proxy.example.com" a base URL must not contain credentials (user:password@) (e.g. RONGCLOUD_API_URL=https://api.rong-api.com,https://api-b.rong-api.com)',
+      ]);
+    }
+    // Same for DATABASE_URL when it is refused for another reason.
+    const problems = problemsOf({ DATABASE_URL: `mysql://root:${password}@db/app` });
+    expect(problems).toEqual(['DATABASE_URL: "mysql://***@db/app" expected a postgres:// or postgresql:// URL (e.g. DATABASE_URL=postgres://rongsync@127.0.0.1:5432/app)']);
+  });
+
+  it('lists each problem of RONGCLOUD_API_URL once, however many entries have it', () => {
+    const problems = problemsOf({ ...base, RONGCLOUD_API_URL: 'https://a.example.com?x=1#y,https://b.example.com?z' });
+    expect(problems).toEqual([
+      'RONGCLOUD_API_URL: "https://a.example.com?x=1#y,https://b.example.com?z" a base URL must not have a query string (?…); a path prefix is fine; a base URL must not have a fragment (#…) (e.g. RONGCLOUD_API_URL=https://api.rong-api.com,https://api-b.rong-api.com)',
+    ]);
+  });
+
+  it('checks RONGSYNC_DISMISS_OPERATOR against RONGCLOUD_USER_ID_MAX in UTF-8 bytes, as the client does', () => {
+    // 管理员 is 3 characters but 9 bytes.
+    expect(loadConfig({ ...base, RONGCLOUD_USER_ID_MAX: '9', RONGSYNC_DISMISS_OPERATOR: '管理员' }).reconcile.dismissOperator).toBe('管理员');
+    expect(problemsOf({ ...base, RONGCLOUD_USER_ID_MAX: '8', RONGSYNC_DISMISS_OPERATOR: '管理员' })).toEqual([
+      'RONGSYNC_DISMISS_OPERATOR: "管理员" is 9 bytes, over RONGCLOUD_USER_ID_MAX=8; use a shorter user id or raise RONGCLOUD_USER_ID_MAX to 9 (e.g. RONGSYNC_DISMISS_OPERATOR=admin)',
+    ]);
+    // A bad RONGCLOUD_USER_ID_MAX does not hide a too-long operator: RongCloud's own cap applies.
+    const problems = problemsOf({ ...base, RONGCLOUD_USER_ID_MAX: '1024', RONGSYNC_DISMISS_OPERATOR: 'o'.repeat(65) });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['RONGCLOUD_USER_ID_MAX', 'RONGSYNC_DISMISS_OPERATOR']);
+    expect(problems[1]).toContain("is 65 bytes, over RongCloud's limit of 64 bytes; use a shorter user id");
   });
 
   it('reports every bad variable at once', () => {
