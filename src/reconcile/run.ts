@@ -42,6 +42,8 @@ export interface RunRequest {
   batchSize?: number;
   /** Keep every planned call in the result (for `plan` output). @default false */
   collectCalls?: boolean;
+  /** Most dirty groups one run takes on. @default MAX_DIRTY_PER_RUN */
+  maxDirty?: number;
 }
 
 /** One drifted group as the run saw it: a drift report item before it is stored. */
@@ -89,10 +91,14 @@ export async function runOnce(deps: ReconcileDeps, request: RunRequest): Promise
   let deletesSoFar = 0;
 
   try {
-    const scope = await resolveScope(prisma, request, clock(), deps.config.limits.groupIdMax);
+    const maxDirty = request.maxDirty ?? MAX_DIRTY_PER_RUN;
+    const scope = await resolveScope(prisma, request, clock(), deps.config.limits.groupIdMax, maxDirty);
     const readSet = new Set(scope.read);
-    // Only when this run could make progress (it took groups on), so a re-run can't spin.
-    result.moreDirty = scope.dirty.size >= MAX_DIRTY_PER_RUN && scope.ids.length > 0;
+    // A full backlog means more is waiting — but only worth an immediate re-run if this run made
+    // progress (acknowledged changes). Otherwise (every group held by the guard, failing, or a
+    // detect run, which acknowledges nothing) the re-run would take the same groups and spin.
+    const backlogFull = scope.dirty.size >= maxDirty && scope.ids.length > 0;
+    let acked = 0;
     if (scope.released.length > 0) log.info({ groups: scope.released }, 'released quarantined groups changed by the app');
 
     const ids = scope.ids;
@@ -107,7 +113,9 @@ export async function runOnce(deps: ReconcileDeps, request: RunRequest): Promise
       if (request.collectCalls) result.calls.push(...outcome.plan.calls);
       result.items.push(...outcome.items);
       for (const k of Object.keys(counts) as Array<keyof RunCounts>) counts[k] += outcome.counts[k];
+      acked += outcome.acked;
     }
+    result.moreDirty = backlogFull && acked > 0;
     result.status = counts.failed > 0 || counts.unknown > 0 ? 'partial' : 'succeeded';
   } catch (e) {
     result.status = 'failed';
@@ -151,8 +159,8 @@ interface Scope {
   released: string[];
 }
 
-async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date, groupIdMax: number): Promise<Scope> {
-  const dirtyList = await readDirtyGroups(prisma, MAX_DIRTY_PER_RUN, now);
+async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date, groupIdMax: number, maxDirty: number): Promise<Scope> {
+  const dirtyList = await readDirtyGroups(prisma, maxDirty, now);
   const dirty = new Map(dirtyList.map((d) => [d.groupId, d]));
 
   if (request.groups && request.groups.length > 0) {
@@ -199,7 +207,7 @@ async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date
   const due = await prisma.groupState.findMany({
     where: { consecutiveFailures: { gt: 0 }, quarantinedAt: null, nextAttemptAt: { lte: now } },
     select: { groupId: true },
-    take: MAX_DIRTY_PER_RUN,
+    take: maxDirty,
   });
   for (const d of due) {
     ids.add(d.groupId);
@@ -245,6 +253,8 @@ interface BatchOutcome {
   counts: RunCounts;
   blocked: RunResult['blocked'];
   deletes: number;
+  /** Dirty groups whose changes were acknowledged. */
+  acked: number;
 }
 
 async function reconcileBatch(
@@ -388,7 +398,9 @@ async function reconcileBatch(
       const d = dirty.get(g.groupId);
       // Failed, unknown and guard-held groups stay dirty so a later run (or an approval) retries them.
       if (d && !failure && g.status !== 'unknown' && !blockedHere && !applied?.unfinished.has(g.groupId)) settled.push(d);
-      if (!d && blockedHere) leaveDirty.push(g.groupId);
+      // (Not for quarantined or paused groups: a new change would release a quarantine — only the
+      // app or an operator may do that — and a paused group is never written anyway.)
+      if (!d && blockedHere && g.status !== 'quarantined' && g.status !== 'paused') leaveDirty.push(g.groupId);
     } else if (hasDrift && !dirty.has(g.groupId) && g.status !== 'quarantined' && g.status !== 'paused') {
       // (Not for quarantined groups: a new change would release them — only the app or an
       // operator may do that.)
@@ -416,6 +428,7 @@ async function reconcileBatch(
     counts,
     blocked: plan.blocked ? { reason: plan.blocked.reason, deletes: plan.blocked.deletes, share: plan.blocked.share } : null,
     deletes: plan.blocked ? 0 : plan.totals.edgesRemove + plan.totals.dismissedMembers,
+    acked: settled.length,
   };
 }
 

@@ -121,3 +121,49 @@ describe('safety', () => {
     expect(h.remoteMembers()).toEqual({ d: ['a'] });
   });
 });
+
+describe('held work does not spin or leak', () => {
+  it('a guard-held apply --full leaves a quarantined group quarantined', async () => {
+    await h.t.sql(`INSERT INTO groups (id, name) VALUES ('Q', 'Q'), ('D1', 'D1'), ('D2', 'D2')`);
+    await h.t.sql(`INSERT INTO group_members SELECT 'Q', 'q' || i FROM generate_series(1, 2) i`);
+    await h.t.sql(`INSERT INTO group_members SELECT d, 'u' || i FROM unnest(ARRAY['D1', 'D2']) d, generate_series(1, 4) i`);
+    await h.run();
+    await h.t.sql(`DELETE FROM group_members WHERE group_id = 'Q' AND user_id = 'q2'`); // Q now has an extra member remotely
+    await h.run({ trigger: 'change', mode: 'detect' });
+    await h.t.sql(`DELETE FROM rongsync_changes`);
+    await h.t.sql(
+      `INSERT INTO rongsync_group_state (group_id, consecutive_failures, quarantined_at, quarantine_reason, updated_at) VALUES ('Q', 2, now(), 'test', now())
+       ON CONFLICT (group_id) DO UPDATE SET consecutive_failures = 2, quarantined_at = now(), quarantine_reason = 'test'`,
+    );
+    await h.t.sql(`DELETE FROM group_members WHERE group_id LIKE 'D%'`); // 8 removals: over the guard (3)
+    await h.t.sql(`DELETE FROM rongsync_changes`); // only --full looks at them
+
+    const full = await h.run({ full: true });
+    expect(full.blocked).not.toBeNull();
+    expect(await h.t.sql(`SELECT group_id FROM rongsync_changes WHERE group_id = 'Q'`)).toEqual([]);
+    await h.run({ trigger: 'change' });
+    const [state] = await h.t.sql<{ q: boolean }>(`SELECT quarantined_at IS NOT NULL AS q FROM rongsync_group_state WHERE group_id = 'Q'`);
+    expect(state).toEqual({ q: true });
+  });
+
+  it('a full backlog asks for another run only when the run made progress', async () => {
+    await h.t.sql(`INSERT INTO groups (id, name) SELECT 'g' || i, 'G' FROM generate_series(1, 5) i`);
+    await h.t.sql(`INSERT INTO group_members SELECT 'g' || i, 'u' || j FROM generate_series(1, 5) i, generate_series(1, 2) j`);
+    // Progress: the first 3 of 5 dirty groups are created and acknowledged; 2 are still waiting.
+    const first = await h.run({ trigger: 'change', maxDirty: 3 });
+    expect(first.counts.fixed).toBe(3);
+    expect(first.moreDirty).toBe(true);
+    await h.run({ trigger: 'change' });
+    expect(Object.keys(h.remoteMembers())).toHaveLength(5);
+
+    // Held by the guard: every dirty group is left dirty, so an immediate re-run would take the
+    // very same groups again — no progress, no "more".
+    await h.t.sql(`DELETE FROM group_members`);
+    const held = await h.run({ trigger: 'change', maxDirty: 3 });
+    expect(held.blocked).not.toBeNull();
+    expect(held.moreDirty).toBe(false);
+    // Detect acknowledges nothing either.
+    const detect = await h.run({ trigger: 'change', mode: 'detect', maxDirty: 3 });
+    expect(detect.moreDirty).toBe(false);
+  });
+});
