@@ -2,6 +2,13 @@
 // then check signature, rate limit and content type, run the endpoint, answer, record the call.
 // The call takes effect when it arrives; injected latency only delays the answer, so a client
 // that times out cannot tell whether its call was applied — as with the real service.
+// Injected faults differ in whether the call is applied:
+// - timeout / reset (lost answer): the call is processed exactly as a normal one (signature,
+//   rate limit, endpoint, state change), then the answer is dropped — never sent, or the socket
+//   is destroyed. A client sees a failure although the change may have landed. With the fault
+//   config's `applyUnanswered: false` they are dropped unprocessed instead (request lost before
+//   the server read it).
+// - error (injected 5xx) and rate-limit-burst (429): refused before processing, nothing applied.
 // Hot path (aim: >10k requests/s on one core): no promises, no per-request closures beyond
 // the body callback.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -55,18 +62,18 @@ function answerApi(
   const params = body.ok ? parseForm(body.text) : EMPTY;
   const fault = HANDLERS[path] ? ctx.faults.decide(path) : undefined;
 
-  if (fault?.kind === 'timeout') {
-    // Never answered: the socket stays open until the client gives up or close() drops it.
-    record(ctx, seq, at, path, params, 0, 0, 'timeout');
-    return;
-  }
-  if (fault?.kind === 'reset') {
-    record(ctx, seq, at, path, params, 0, 0, 'reset');
-    later(ctx, fault.delayMs, () => req.socket.destroy());
+  if (fault?.kind === 'timeout' || fault?.kind === 'reset') {
+    // The answer is lost, but by default the call was processed first (its result is discarded):
+    // the change lands, the rate limit is used, exactly as for an answered call.
+    if (fault.applied) handle(req, path, params, body.ok, ctx);
+    record(ctx, seq, at, path, params, 0, 0, fault.kind);
+    // timeout: never answered, the socket stays open until the client gives up or close() drops it.
+    if (fault.kind === 'reset') later(ctx, fault.delayMs, () => req.socket.destroy());
     return;
   }
 
   let answer: Answer;
+  // Injected 5xx and rate-limit bursts are refused before processing: nothing is applied.
   if (fault?.kind === 'error') {
     answer = {
       status: fault.status!,

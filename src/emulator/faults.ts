@@ -1,7 +1,9 @@
 // Seeded fault injection. One mulberry32 stream drives every random choice, and each request
 // draws a fixed number of values for a given config (one for the fault, one for jitter), so the
 // same seed, config and request order always give the same faults. A rate-limit burst is a
-// counter, not random, and draws nothing.
+// counter, not random, and draws nothing; neither does `applyUnanswered`, which only says whether a
+// timeout / reset fault processes the call before dropping the answer (so flipping it never
+// changes which requests are faulted).
 import { z } from 'zod';
 import { EmulatorError } from './errors.js';
 import type { FaultConfig } from './types.js';
@@ -17,6 +19,7 @@ export const faultConfigSchema = z
     errorStatus: z.number().int().min(500).max(599).optional(),
     timeoutRate: rate.optional(),
     resetRate: rate.optional(),
+    applyUnanswered: z.boolean().optional(),
     rateLimitBurst: z
       .strictObject({
         count: z.number().int().min(0),
@@ -57,6 +60,8 @@ export interface FaultDecision {
   /** Delay before the answer (or before the reset), ms. */
   delayMs: number;
   kind?: FaultKind;
+  /** For 'timeout' and 'reset': process the call before dropping the answer. */
+  applied?: boolean;
   /** For 'error' and 'rate-limit-burst'. */
   status?: number;
   code?: number;
@@ -114,8 +119,9 @@ export class FaultInjector {
     const error = c.errorRate ?? 0;
     if (timeout + reset + error > 0) {
       const u = this.random();
-      if (u < timeout) return { delayMs, kind: 'timeout' };
-      if (u < timeout + reset) return { delayMs, kind: 'reset' };
+      const applied = c.applyUnanswered ?? true;
+      if (u < timeout) return { delayMs, kind: 'timeout', applied };
+      if (u < timeout + reset) return { delayMs, kind: 'reset', applied };
       if (u < timeout + reset + error) {
         const status = c.errorStatus ?? 500;
         return { delayMs, kind: 'error', status, code: status === 504 ? 1050 : 1000 };

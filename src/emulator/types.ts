@@ -24,14 +24,23 @@ export interface FaultConfig {
   latencyMs?: number;
   /** Extra uniform random delay in [0, jitterMs), drawn from the seeded PRNG. @default 0 */
   jitterMs?: number;
-  /** Fraction of requests answered with `errorStatus`. @default 0 */
+  /** Fraction of requests answered with `errorStatus`, refused before processing (not applied). @default 0 */
   errorRate?: number;
   /** 5xx status used by `errorRate`; 504 answers code 1050, any other code 1000. @default 500 */
   errorStatus?: number;
-  /** Fraction of requests never answered (the socket stays open until the client gives up). @default 0 */
+  /**
+   * Fraction of requests never answered (the socket stays open until the client gives up).
+   * Applied unless `applyUnanswered` is false. @default 0
+   */
   timeoutRate?: number;
-  /** Fraction of requests whose socket is destroyed without an answer. @default 0 */
+  /** Fraction of requests whose socket is destroyed without an answer. Applied unless `applyUnanswered` is false. @default 0 */
   resetRate?: number;
+  /**
+   * Whether `timeoutRate` / `resetRate` requests are processed before the answer is dropped, as
+   * when RongCloud handled the request and the answer was lost (`true`), or dropped unprocessed,
+   * as when the request never reached it (`false`). Draws nothing from the PRNG. @default true
+   */
+  applyUnanswered?: boolean;
   /** The next `count` requests get 429 / code 1008 with `Retry-After` (default 1 s). */
   rateLimitBurst?: { count: number; retryAfterSeconds?: number };
   /** Limit faults to these API paths. @default every API path */
@@ -73,7 +82,7 @@ export interface CallRecord {
   at: number;
   path: string;
   params: Record<string, string[]>;
-  /** HTTP status answered; 0 when a fault left the request unanswered (timeout, reset). */
+  /** HTTP status answered; 0 when a fault left the request unanswered (timeout, reset — applied or not). */
   status: number;
   /** Business code answered (200 on success); 0 when unanswered. */
   code: number;

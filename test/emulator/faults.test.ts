@@ -1,6 +1,7 @@
 // Seeded fault injection over real HTTP: reproducibility, error fraction and status, resets,
-// timeouts seen through the client's AbortSignal, latency, rate-limit bursts, path filters and
-// changing faults at runtime through PUT /_emulator/faults.
+// timeouts seen through the client's AbortSignal, which faults apply the call (timeouts and resets
+// do by default, injected 5xx do not), latency, rate-limit bursts, path filters and changing
+// faults at runtime through PUT /_emulator/faults.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator, FaultConfig } from '../../src/emulator/index.js';
 import { admin, post, start } from './helpers.js';
@@ -57,7 +58,6 @@ describe('fault injection', () => {
     const em = await emulator({ resetRate: 1 });
     await expect(post(em, '/group/join.json', { userId: 'u1', groupId: 'g' })).rejects.toThrow(/fetch failed/);
     expect(em.calls()).toMatchObject([{ status: 0, code: 0, fault: 'reset', path: '/group/join.json' }]);
-    expect(em.state().groups).toEqual({});
   });
 
   it('timeoutRate never answers: the client’s AbortSignal timeout observes it', async () => {
@@ -66,6 +66,100 @@ describe('fault injection', () => {
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).name).toBe('TimeoutError');
     expect(em.calls()).toMatchObject([{ status: 0, code: 0, fault: 'timeout' }]);
+  });
+
+  it('a timeout fault applies the call, then never answers: the client fails, the state has the change', async () => {
+    const em = await emulator({ timeoutRate: 1 });
+    const err = await post(em, '/group/join.json', { userId: ['u1', 'u2'], groupId: 'g', groupName: 'G' }, { signal: AbortSignal.timeout(200) }).catch((e: Error) => e);
+    expect((err as Error).name).toBe('TimeoutError');
+    expect(em.state().groups).toEqual({ g: { name: 'G', members: ['u1', 'u2'] } });
+    expect(em.counts()).toEqual({ '/group/join.json': 1, total: 1 });
+    expect(em.calls()).toMatchObject([{ seq: 1, path: '/group/join.json', status: 0, code: 0, fault: 'timeout' }]);
+  });
+
+  it('a reset fault applies the call, then resets the connection: the client fails, the state has the change', async () => {
+    const em = await emulator({ resetRate: 1 });
+    await post(em, '/group/join.json', { userId: ['u1', 'u2', 'u3'], groupId: 'g' }).catch(() => undefined);
+    em.setFaults({});
+    expect((await post(em, '/group/join.json', { userId: 'u1', groupId: 'g2' })).status).toBe(200);
+    em.setFaults({ resetRate: 1 });
+    const err = await post(em, '/group/quit.json', { userId: 'u2', groupId: 'g' }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/fetch failed/);
+    expect(em.state().groups).toEqual({ g: { name: null, members: ['u1', 'u3'] }, g2: { name: null, members: ['u1'] } });
+    expect(em.counts()).toEqual({ '/group/join.json': 2, '/group/quit.json': 1, total: 3 });
+    expect(em.calls().map((c) => [c.path, c.status, c.fault])).toEqual([
+      ['/group/join.json', 0, 'reset'],
+      ['/group/join.json', 200, undefined],
+      ['/group/quit.json', 0, 'reset'],
+    ]);
+  });
+
+  it('a reset after latency still applies the call on arrival, before the socket is destroyed', async () => {
+    const em = await emulator({ resetRate: 1, latencyMs: 300 });
+    const pending = post(em, '/group/sync.json', { userId: 'u1', 'group[a]': 'A' }).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(em.state().groups).toEqual({ a: { name: 'A', members: ['u1'] } });
+    expect(((await pending) as Error).message).toMatch(/fetch failed/);
+  });
+
+  it('an injected 5xx is not applied: the client sees the error, the state is unchanged', async () => {
+    const em = await emulator();
+    expect((await post(em, '/group/join.json', { userId: ['u1', 'u2'], groupId: 'g' })).status).toBe(200);
+    em.setFaults({ errorRate: 1 });
+    const quit = await post(em, '/group/quit.json', { userId: 'u1', groupId: 'g' });
+    expect(quit.status).toBe(500);
+    expect(quit.body.code).toBe(1000);
+    const join = await post(em, '/group/join.json', { userId: 'u3', groupId: 'h', groupName: 'H' });
+    expect(join.status).toBe(500);
+    expect(em.state().groups).toEqual({ g: { name: null, members: ['u1', 'u2'] } });
+    expect(em.calls().map((c) => c.fault)).toEqual([undefined, 'error', 'error']);
+  });
+
+  it('applied timeouts and resets go through the whole pipeline: a refused call changes nothing, and they use the rate limit', async () => {
+    const em = await emulator({ resetRate: 1 });
+    const badSig = await post(em, '/group/join.json', { userId: 'u1', groupId: 'g' }, { appSecret: 'wrong' }).catch((e: Error) => e);
+    expect(badSig).toBeInstanceOf(Error);
+    expect(em.state().groups).toEqual({});
+
+    em.setRateLimit(1);
+    await post(em, '/group/join.json', { userId: 'u1', groupId: 'g' }).catch(() => undefined);
+    em.setFaults({});
+    const next = await post(em, '/group/join.json', { userId: 'u2', groupId: 'g' });
+    expect(next.status).toBe(429); // the reset call took the one slot of this second
+    expect(em.state().groups).toEqual({ g: { name: null, members: ['u1'] } });
+  });
+
+  it('applyUnanswered: false drops timeouts and resets unprocessed', async () => {
+    const em = await emulator({ resetRate: 1, applyUnanswered: false });
+    await expect(post(em, '/group/join.json', { userId: 'u1', groupId: 'g' })).rejects.toThrow(/fetch failed/);
+    em.setFaults({ timeoutRate: 1, applyUnanswered: false });
+    const err = await post(em, '/group/join.json', { userId: 'u1', groupId: 'g' }, { signal: AbortSignal.timeout(200) }).catch((e: Error) => e);
+    expect((err as Error).name).toBe('TimeoutError');
+    expect(em.state().groups).toEqual({});
+    expect(em.calls().map((c) => [c.status, c.fault])).toEqual([
+      [0, 'reset'],
+      [0, 'timeout'],
+    ]);
+    expect((await admin<FaultConfig>(em, 'GET', 'faults')).body).toEqual({ timeoutRate: 1, applyUnanswered: false });
+  });
+
+  it('applyUnanswered draws nothing: the same seed faults the same requests either way', async () => {
+    const f = { resetRate: 0.3, errorRate: 0.2, jitterMs: 5 };
+    const run = async (em: Emulator) => {
+      for (let i = 0; i < 40; i++) await post(em, '/group/join.json', { userId: 'u', groupId: `g${i}` }).catch(() => undefined);
+      return em;
+    };
+    const applied = await run(await emulator(f, 5));
+    const dropped = await run(await emulator({ ...f, applyUnanswered: false }, 5));
+    const faults = applied.calls().map((c) => c.fault);
+    expect(dropped.calls().map((c) => c.fault)).toEqual(faults);
+    const resets = faults.flatMap((x, i) => (x === 'reset' ? [`g${i}`] : []));
+    expect(resets.length).toBeGreaterThan(0);
+    const joined = (em: Emulator) => Object.keys(em.state().groups).sort();
+    const answered = faults.flatMap((x, i) => (x === undefined ? [`g${i}`] : []));
+    expect(joined(dropped)).toEqual([...answered].sort());
+    expect(joined(applied)).toEqual([...answered, ...resets].sort());
   });
 
   it('latency delays the answer but the call takes effect: a timed-out client cannot know', async () => {
