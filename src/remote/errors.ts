@@ -2,8 +2,9 @@
 // operator can act on the message alone; none ever contains the app secret or a signature (the
 // signer is the only code that sees the secret, and no request headers are ever put into an error).
 //
-// Batched calls (invite/kick/create over 1000 ids) that fail part-way set `completedIds` on the
-// error they throw, so a caller can record the partial progress and resume.
+// Batched calls (invite/kick/create over 1000 ids, or over the request body limit) that fail
+// part-way set `completedIds` on the error they throw, so a caller can record the partial progress
+// and resume.
 import { RongsyncError } from '../errors.js';
 
 export interface RemoteErrorContext {
@@ -107,9 +108,12 @@ export class TransportError extends RemoteEdgeError {
 export class RemoteValidationError extends RemoteEdgeError {
   /** Path of the offending field, e.g. `memberIds[3]` or `groups[0].name`. */
   readonly field: string;
-  /** The limit broken (max length, max count), when there is one. */
+  /** The limit broken (max length, max count, max request body bytes), when there is one. */
   readonly limit: number | undefined;
-  /** Length (chars, bytes for user ids, or count for lists) of the rejected value. */
+  /**
+   * Length of the rejected value: chars, bytes for user ids, count for lists, or the encoded
+   * request body's bytes when the limit broken is the body size.
+   */
   readonly length: number | undefined;
 
   constructor(ctx: RemoteErrorContext & { field: string; limit: number | undefined; length: number | undefined; problem: string }) {

@@ -2,11 +2,13 @@
 // SDK-level interface (seed docs) plus userGroups; each validates its input against GroupLimits
 // (RemoteValidationError, before any request), maps to the wire (see
 // shared/reference/rongcloud-group-api.md), and goes through Transport for signing, retries,
-// failover and the shared rate limiter.
+// failover and the shared rate limiter. Id lists are cut into calls of at most 1000 ids and
+// MAX_BODY_BYTES each (batch.ts); a sync whose body would be larger is refused before sending.
 import type { Config, GroupLimits } from '../config/load.js';
 import { requireCredentials } from '../config/load.js';
 import type { Secret } from '../config/secret.js';
-import { runBatches } from './batch.js';
+import { MAX_BODY_BYTES, runBatches, splitBatches, syncBodyBytes, syncPairs, type BatchShape } from './batch.js';
+import { RemoteValidationError } from './errors.js';
 import { RateLimiter } from './rate-limiter.js';
 import { groupMembersSchema, inputSchemas, okSchema, userGroupsSchema, validateInput, type InputSchemas } from './schemas.js';
 import { Transport, type AttemptEvent } from './transport.js';
@@ -60,14 +62,14 @@ export class GroupClient {
   readonly #ownsLimiter: boolean;
   readonly #transport: Transport;
   readonly #in: InputSchemas;
-  readonly #batch: number;
+  readonly #maxIds: number;
 
   constructor(options: GroupClientOptions) {
     this.#ownsLimiter = options.limiter === undefined;
     this.limiter =
       options.limiter ?? new RateLimiter({ ratePerSecond: options.rateLimitPerSecond ?? 100, concurrency: options.concurrency ?? 16 });
     this.#in = inputSchemas(options.limits);
-    this.#batch = options.limits.maxIdsPerCall;
+    this.#maxIds = options.limits.maxIdsPerCall;
     this.#transport = new Transport({
       appKey: options.appKey,
       appSecret: options.appSecret,
@@ -104,28 +106,51 @@ export class GroupClient {
     return this.#transport.preferredHost;
   }
 
-  /** Replaces the user's whole group set (an empty list removes every binding). */
+  /**
+   * Replaces the user's whole group set (an empty list removes every binding). One call that
+   * cannot be split: when its body would exceed MAX_BODY_BYTES it throws RemoteValidationError
+   * and sends nothing (see fitsSyncBody).
+   */
   async sync(user: { id: string; groups: { id: string; name: string }[] }): Promise<void> {
-    const u = validateInput(this.#in.sync, user, { endpoint: P.sync, userId: user?.id });
-    const params = new URLSearchParams([['userId', u.id]]);
-    for (const g of u.groups) params.append(`group[${g.id}]`, g.name);
-    await this.#transport.post(P.sync, params, okSchema, { userId: u.id });
+    const ctx = { endpoint: P.sync, userId: user?.id };
+    const u = validateInput(this.#in.sync, user, ctx);
+    const bytes = syncBodyBytes(u);
+    if (bytes > MAX_BODY_BYTES) {
+      throw new RemoteValidationError({
+        ...ctx,
+        field: 'groups',
+        limit: MAX_BODY_BYTES,
+        length: bytes,
+        problem:
+          `(${u.groups.length} groups) make a ${bytes}-byte request body, over the request body limit of ${MAX_BODY_BYTES} bytes ` +
+          `(RongCloud: under 100 KB, code 1508); a sync carries the user's whole group list and cannot be split: shorten the group names or ids, ` +
+          `or set RONGSYNC_SYNC_CALLS=false so the reconciler uses per-group calls`,
+      });
+    }
+    await this.#transport.post(P.sync, new URLSearchParams(syncPairs(u)), okSchema, { userId: u.id });
   }
 
-  /** Creates the group with its members; over 1000 ids: create with the first 1000, then join the rest. */
+  /**
+   * Creates the group with its members. When the ids need several calls (over 1000 ids, or a
+   * body over MAX_BODY_BYTES): create with the first batch, then join the rest.
+   */
   async create(group: { id: string; name: string; memberIds: string[] }): Promise<void> {
-    const g = validateInput(this.#in.create, group, { endpoint: P.create, groupId: group?.id });
-    await runBatches(g.memberIds, this.#batch, async (ids, i) => {
+    const ctx = { endpoint: P.create, groupId: group?.id };
+    const g = validateInput(this.#in.create, group, ctx);
+    const rest: [string, string][] = [['groupId', g.id], ['groupName', g.name]];
+    await runBatches(g.memberIds, splitBatches(g.memberIds, this.#shape(rest), ctx), async (ids, i) => {
       const endpoint = i === 0 ? P.create : P.join;
-      await this.#transport.post(endpoint, members(ids, [['groupId', g.id], ['groupName', g.name]]), okSchema, { groupId: g.id });
+      await this.#transport.post(endpoint, members(ids, rest), okSchema, { groupId: g.id });
     });
   }
 
-  /** Adds members (`/group/join.json`), 1000 ids per call. */
+  /** Adds members (`/group/join.json`), at most 1000 ids and MAX_BODY_BYTES per call. */
   async invite(group: { id: string; memberIds: string[]; name?: string }): Promise<void> {
-    const g = validateInput(this.#in.invite, group, { endpoint: P.join, groupId: group?.id });
-    await runBatches(g.memberIds, this.#batch, async (ids) => {
-      await this.#transport.post(P.join, members(ids, withName(g.id, g.name)), okSchema, { groupId: g.id });
+    const ctx = { endpoint: P.join, groupId: group?.id };
+    const g = validateInput(this.#in.invite, group, ctx);
+    const rest = withName(g.id, g.name);
+    await runBatches(g.memberIds, splitBatches(g.memberIds, this.#shape(rest), ctx), async (ids) => {
+      await this.#transport.post(P.join, members(ids, rest), okSchema, { groupId: g.id });
     });
   }
 
@@ -139,11 +164,13 @@ export class GroupClient {
     await this.#transport.post(P.quit, members([g.memberId], [['groupId', g.id]]), okSchema, { groupId: g.id, userId: g.memberId });
   }
 
-  /** Removes members (`/group/quit.json`), 1000 ids per call. */
+  /** Removes members (`/group/quit.json`), at most 1000 ids and MAX_BODY_BYTES per call. */
   async kick(group: { id: string; memberIds: string[] }): Promise<void> {
-    const g = validateInput(this.#in.kick, group, { endpoint: P.quit, groupId: group?.id });
-    await runBatches(g.memberIds, this.#batch, async (ids) => {
-      await this.#transport.post(P.quit, members(ids, [['groupId', g.id]]), okSchema, { groupId: g.id });
+    const ctx = { endpoint: P.quit, groupId: group?.id };
+    const g = validateInput(this.#in.kick, group, ctx);
+    const rest: [string, string][] = [['groupId', g.id]];
+    await runBatches(g.memberIds, splitBatches(g.memberIds, this.#shape(rest), ctx), async (ids) => {
+      await this.#transport.post(P.quit, members(ids, rest), okSchema, { groupId: g.id });
     });
   }
 
@@ -178,6 +205,11 @@ export class GroupClient {
     const u = validateInput(this.#in.userGroups, user, { endpoint: P.userGroups, userId: user?.id });
     const body = await this.#transport.post(P.userGroups, new URLSearchParams([['userId', u.id]]), userGroupsSchema, { userId: u.id });
     return body.groups.map((g) => ({ id: g.id, name: g.name }));
+  }
+
+  /** How a batched call's body is built: repeated `userId`, then `rest` (what members() sends). */
+  #shape(rest: [string, string][]): BatchShape {
+    return { maxIds: this.#maxIds, maxBodyBytes: MAX_BODY_BYTES, idKey: 'userId', rest };
   }
 
   /**
