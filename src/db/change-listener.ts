@@ -25,10 +25,18 @@ export class ChangeListener extends EventEmitter<ChangeListenerEvents> {
     this.#url = databaseUrl;
   }
 
-  /** Resolves once LISTEN is active. */
+  /**
+   * Resolves after the first connection attempt. If it fails, the error is emitted and the
+   * listener keeps retrying with backoff (a leader must not run without LISTEN until the next
+   * leadership change); a '*' wake-up follows every (re)connect after a failure.
+   */
   async start(): Promise<void> {
     this.#stopped = false;
-    await this.#connect();
+    try {
+      await this.#connect();
+    } catch (e) {
+      this.#failed(e);
+    }
   }
 
   async stop(): Promise<void> {
@@ -46,8 +54,18 @@ export class ChangeListener extends EventEmitter<ChangeListenerEvents> {
     });
     client.on('error', (e) => this.#lost(client, e));
     client.on('end', () => this.#lost(client, new Error('listen connection ended')));
-    await client.connect();
-    await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+    } catch (e) {
+      await client.end().catch(() => {});
+      throw e;
+    }
+    if (this.#stopped) {
+      // stop() ran while this connection was being set up: don't leave it open.
+      await client.end().catch(() => {});
+      return;
+    }
     this.#client = client;
     this.#retryMs = 250;
   }
@@ -57,16 +75,26 @@ export class ChangeListener extends EventEmitter<ChangeListenerEvents> {
     this.#client = undefined;
     this.emit('error', error);
     client.end().catch(() => {});
-    const retry = () => {
+    this.#retryLater();
+  }
+
+  #failed(e: unknown): void {
+    this.emit('error', e instanceof Error ? e : new Error(String(e)));
+    this.#retryMs = Math.min(this.#retryMs * 2, 10_000);
+    this.#retryLater();
+  }
+
+  #retryLater(): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = setTimeout(() => {
       if (this.#stopped) return;
-      this.#connect()
-        .then(() => this.emit('change', '*'))
-        .catch((e: unknown) => {
-          this.emit('error', e instanceof Error ? e : new Error(String(e)));
-          this.#retryMs = Math.min(this.#retryMs * 2, 10_000);
-          this.#reconnectTimer = setTimeout(retry, this.#retryMs);
-        });
-    };
-    this.#reconnectTimer = setTimeout(retry, this.#retryMs);
+      this.#connect().then(
+        () => {
+          if (!this.#stopped) this.emit('change', '*');
+        },
+        (e: unknown) => this.#failed(e),
+      );
+    }, this.#retryMs);
   }
 }

@@ -3,6 +3,11 @@
 // leader process dies its session ends and Postgres frees the lock; a standby polling with
 // pg_try_advisory_lock takes over within one poll interval. If the leader's own connection drops,
 // it has lost the lock and must stop reconciling at once (`onLost`).
+//
+// The leader also checks, every poll interval, that its session still holds the lock (with a
+// query timeout and TCP keepalive): a session the server ended without the client noticing (an
+// idle timeout, pg_terminate_backend, a silent network cut) would otherwise leave two leaders.
+// One loop only: a single timer, and never two attempts at once, however the connection fails.
 import pg from 'pg';
 
 /** Advisory lock key of the reconciler ("rongsync" in ASCII, folded to int4). */
@@ -10,8 +15,10 @@ export const LEADER_LOCK_KEY = 0x726f6e67;
 
 export interface LeaderOptions {
   databaseUrl: string;
-  /** How often a standby retries. @default 2000 */
+  /** How often a standby retries and the leader checks its lock. @default 2000 */
   pollMs?: number;
+  /** A lock query that takes longer means the connection is gone. @default 5000 */
+  queryTimeoutMs?: number;
   onAcquired?: () => void;
   onLost?: (error: Error) => void;
 }
@@ -20,11 +27,12 @@ export class LeaderLock {
   readonly #opts: Required<Omit<LeaderOptions, 'onAcquired' | 'onLost'>> & LeaderOptions;
   #client: pg.Client | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #busy: Promise<void> | undefined;
   #stopped = false;
   #leader = false;
 
   constructor(options: LeaderOptions) {
-    this.#opts = { pollMs: 2000, ...options };
+    this.#opts = { pollMs: 2000, queryTimeoutMs: 5000, ...options };
   }
 
   get isLeader(): boolean {
@@ -34,29 +42,85 @@ export class LeaderLock {
   /** Starts campaigning; resolves after the first attempt (leader or not). */
   async start(): Promise<void> {
     this.#stopped = false;
-    await this.#attempt();
+    await this.#tick();
+  }
+
+  /** Releases the lock (if held) and stops campaigning; waits for an attempt in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#busy?.catch(() => {});
+    const c = this.#client;
+    this.#client = undefined;
+    this.#leader = false;
+    if (c) {
+      // Ending the session frees its advisory locks; the explicit unlock is for a pooled proxy.
+      await c.query('SELECT pg_advisory_unlock_all()').catch(() => {});
+      await c.end().catch(() => {});
+    }
+  }
+
+  #tick(): Promise<void> {
+    if (this.#busy) return this.#busy;
+    this.#busy = (this.#leader ? this.#checkHeld() : this.#attempt()).finally(() => {
+      this.#busy = undefined;
+      this.#schedule();
+    });
+    return this.#busy;
+  }
+
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    this.#timer = this.#stopped ? undefined : setTimeout(() => void this.#tick(), this.#opts.pollMs);
   }
 
   async #attempt(): Promise<void> {
-    if (this.#stopped || this.#leader) return;
     try {
       if (!this.#client) {
-        const c = new pg.Client({ connectionString: this.#opts.databaseUrl, application_name: 'rongsync-leader' });
+        const c = new pg.Client({
+          connectionString: this.#opts.databaseUrl,
+          application_name: 'rongsync-leader',
+          keepAlive: true,
+          query_timeout: this.#opts.queryTimeoutMs,
+        });
         c.on('error', (e) => this.#drop(c, e));
         c.on('end', () => this.#drop(c, new Error('leader connection ended')));
-        await c.connect();
+        try {
+          await c.connect();
+        } catch (e) {
+          await c.end().catch(() => {});
+          throw e;
+        }
+        if (this.#stopped) {
+          await c.end().catch(() => {});
+          return;
+        }
         this.#client = c;
       }
-      const { rows } = await this.#client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK_KEY]);
-      if (rows[0]?.ok) {
-        this.#leader = true;
-        this.#opts.onAcquired?.();
-        return;
-      }
+      const c = this.#client;
+      const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK_KEY]);
+      // Dropped or stopped while the query ran: stop() / #drop end the session, which frees the lock.
+      if (!rows[0]?.ok || this.#client !== c || this.#stopped) return;
+      this.#leader = true;
+      this.#opts.onAcquired?.();
     } catch {
       // Connection trouble: retry on the next poll.
     }
-    if (!this.#stopped) this.#timer = setTimeout(() => void this.#attempt(), this.#opts.pollMs);
+  }
+
+  async #checkHeld(): Promise<void> {
+    const c = this.#client;
+    if (!c) return;
+    try {
+      const { rows } = await c.query<{ held: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+                           AND classid = 0 AND objid = $1::bigint::oid AND objsubid = 1 AND granted) AS held`,
+        [LEADER_LOCK_KEY],
+      );
+      if (!rows[0]?.held) this.#drop(c, new Error('the leader lock is no longer held by this session'));
+    } catch (e) {
+      this.#drop(c, e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   #drop(client: pg.Client, error: Error): void {
@@ -67,19 +131,6 @@ export class LeaderLock {
       this.#leader = false;
       this.#opts.onLost?.(error);
     }
-    if (!this.#stopped) this.#timer = setTimeout(() => void this.#attempt(), this.#opts.pollMs);
-  }
-
-  /** Releases the lock (if held) and stops campaigning. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    const c = this.#client;
-    this.#client = undefined;
-    if (c) {
-      if (this.#leader) await c.query('SELECT pg_advisory_unlock($1)', [LEADER_LOCK_KEY]).catch(() => {});
-      await c.end().catch(() => {});
-    }
-    this.#leader = false;
+    if (!this.#busy) this.#schedule(); // else the attempt in progress schedules when it ends
   }
 }
