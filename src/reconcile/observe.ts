@@ -70,10 +70,21 @@ export async function loadSnapshots(prisma: PrismaClient, groupIds: string[]): P
 
 /**
  * Complete desired group lists of these users. A user is ineligible for sync (desiredGroups
- * null) when any group they are in — in the tables or remotely, in scope or not — is paused,
- * additive or quarantined: a sync would write to a group rongsync must not touch.
+ * null) when the sync could write something the planner has not planned and counted:
+ * - any group they are in — in the tables or remotely, in scope or not — is paused, additive or
+ *   quarantined (a group rongsync must not touch);
+ * - a group outside `scopeIds` the user is in remotely (the shadow) but not in the tables: the
+ *   sync would remove them there unplanned, a deletion the guard never counted (an addition out of
+ *   scope is fine: the group is valid and writable, checked above and by the planner);
+ * - a group with more members than `maxMembersPerGroup` (unreconcilable; a sync would create or
+ *   fill it one user at a time).
  */
-export async function loadUsers(prisma: PrismaClient, userIds: string[]): Promise<Map<string, UserInput>> {
+export async function loadUsers(
+  prisma: PrismaClient,
+  userIds: string[],
+  scopeIds: string[],
+  maxMembersPerGroup: number,
+): Promise<Map<string, UserInput>> {
   const users = new Map<string, UserInput>();
   if (userIds.length === 0) return users;
   for (const id of userIds) users.set(id, { id, desiredGroups: [] });
@@ -92,9 +103,21 @@ export async function loadUsers(prisma: PrismaClient, userIds: string[]): Promis
       SELECT u.user_id, r.group_id
         FROM rongsync_remote_groups r, unnest(r.members) AS u(user_id)
        WHERE r.members && ${userIds}::text[] AND u.user_id = ANY(${userIds}::text[])
+    ),
+    big AS (
+      SELECT m.group_id FROM group_members m
+       WHERE m.group_id IN (SELECT DISTINCT group_id FROM touched)
+       GROUP BY m.group_id HAVING count(*) > ${maxMembersPerGroup}
     )
-    SELECT DISTINCT t.user_id FROM touched t JOIN rongsync_group_state s ON s.group_id = t.group_id
-     WHERE s.paused OR s.additive OR s.quarantined_at IS NOT NULL`;
+    SELECT t.user_id FROM touched t JOIN rongsync_group_state s ON s.group_id = t.group_id
+     WHERE s.paused OR s.additive OR s.quarantined_at IS NOT NULL
+    UNION
+    SELECT t.user_id FROM touched t
+      JOIN rongsync_remote_groups r ON r.group_id = t.group_id AND t.user_id = ANY(r.members)
+     WHERE NOT (t.group_id = ANY(${scopeIds}::text[]))
+       AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = t.group_id AND m.user_id = t.user_id)
+    UNION
+    SELECT t.user_id FROM touched t JOIN big b ON b.group_id = t.group_id`;
   for (const r of held) users.set(r.user_id, { id: r.user_id, desiredGroups: null });
   return users;
 }

@@ -304,7 +304,7 @@ async function reconcileBatch(
       for (const u of remote) if (!desired.has(u)) edgeUsers.add(u);
     }
   }
-  const users = await loadUsers(prisma, [...edgeUsers]);
+  const users = await loadUsers(prisma, [...edgeUsers], batch, config.limits.maxMembersPerGroup);
 
   const allowDeletes = request.allowDeletes || config.reconcile.allowDeletes;
   const plan = planReconcile({

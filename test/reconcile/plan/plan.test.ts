@@ -81,6 +81,19 @@ describe('sync calls', () => {
     expect(plan.totals).toMatchObject({ calls: 1, edgesAdd: 5 });
   });
 
+  it('does not sync a user whose group list would be over the request body limit', () => {
+    // 500 groups, 30-char ids, 60-char CJK names: ~300 KB once form-encoded (a sync can't be split).
+    const id = (i: number) => `g${String(i).padStart(29, '0')}`;
+    const name = '群'.repeat(60);
+    const big = Array.from({ length: 500 }, (_, i) => group(id(i), { name, members: ['a', 'u'], remote: remote(['a'], name) }));
+    const plan = planReconcile(input(big));
+    expect(plan.calls.some((c) => c.kind === 'sync')).toBe(false);
+    expect(plan.totals.edgesAdd).toBe(500); // covered by group-side invites instead
+    // The same list with short ASCII names fits: one sync.
+    const small = Array.from({ length: 500 }, (_, i) => group(id(i), { name: 'G', members: ['a', 'u'], remote: remote(['a'], 'G') }));
+    expect(planReconcile(input(small)).calls.filter((c) => c.kind === 'sync')).toHaveLength(1);
+  });
+
   it('sends the user’s full desired list, including groups out of scope', () => {
     const groups = fiveGroups();
     const users = usersOf(groups);
