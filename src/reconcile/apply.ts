@@ -4,6 +4,7 @@
 // written to the shadow at once, so a crash or a lost leadership loses nothing and the next run
 // does not repeat finished work. A failing group stops only its own chain.
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { isTransient } from '../remote/errors.js';
 import type { Plan, PlannedCall } from './plan/types.js';
 import type { Clock, RemoteGroups } from './ports.js';
 import { recordWrite } from './shadow.js';
@@ -12,6 +13,8 @@ export interface CallFailure {
   call: PlannedCall;
   message: string;
   code?: number;
+  /** RongCloud unavailable (no answer, 5xx, 1000/1050, rate limit): never counts towards quarantine. */
+  transient: boolean;
 }
 
 export interface ApplyResult {
@@ -44,7 +47,7 @@ async function execute(remote: RemoteGroups, call: PlannedCall): Promise<void> {
 
 function failureOf(call: PlannedCall, e: unknown): CallFailure {
   const err = e as { code?: unknown; message?: string };
-  return { call, message: err?.message ?? String(e), ...(typeof err?.code === 'number' ? { code: err.code } : {}) };
+  return { call, message: err?.message ?? String(e), transient: isTransient(e), ...(typeof err?.code === 'number' ? { code: err.code } : {}) };
 }
 
 /** Runs `tasks` with at most `limit` in flight. */

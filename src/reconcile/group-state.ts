@@ -11,8 +11,11 @@ export interface GroupStateUpdate {
   groupId: string;
   /** The group differs from the tables after this run (drift remains or was just seen). */
   drift: 'seen' | 'cleared' | 'unchanged';
-  /** 'failure' counts towards quarantine; 'success' resets the failure count. */
-  result?: { kind: 'success' } | { kind: 'failure'; code?: number; message: string };
+  /**
+   * 'failure' backs off and counts towards quarantine — unless `transient` (RongCloud unavailable):
+   * that backs off too but never quarantines. 'success' resets the failure count.
+   */
+  result?: { kind: 'success' } | { kind: 'failure'; code?: number; message: string; transient?: boolean };
 }
 
 /** Applies the updates; returns the groups that were quarantined by this call. */
@@ -43,7 +46,7 @@ export async function updateGroupStates(
         lastErrorCode: u.result.code ?? null,
         lastError: u.result.message.slice(0, 2000),
       });
-      if (failures >= quarantineAfter && !cur?.quarantinedAt) {
+      if (failures >= quarantineAfter && !cur?.quarantinedAt && !u.result.transient) {
         data['quarantinedAt'] = now;
         data['quarantineReason'] = `${failures} consecutive failed runs; last error: ${u.result.message.slice(0, 500)}`;
         quarantined.push(u.groupId);

@@ -2,6 +2,7 @@
 // not return) through /user/group/query.json of a few members — chosen greedily so one user query
 // names as many of the batch's groups as possible. A failed read makes that group `unknown`; it is
 // never taken for an empty group.
+import { isTransient } from '../remote/errors.js';
 import type { RemoteObservation } from './plan/types.js';
 import type { RemoteGroups } from './ports.js';
 import { sortIds } from './members.js';
@@ -13,10 +14,11 @@ export interface ReadOutcome {
   name?: string | null;
 }
 
-function describe(e: unknown): { reason: string; errorCode?: number } {
+function describe(e: unknown): { reason: string; errorCode?: number; transient: boolean } {
   const err = e as { code?: unknown; message?: string };
   return {
     reason: `remote read failed: ${err?.message ?? String(e)}`,
+    transient: isTransient(e),
     ...(typeof err?.code === 'number' ? { errorCode: err.code } : {}),
   };
 }

@@ -392,8 +392,13 @@ async function reconcileBatch(
       drift: g.status === 'unknown' ? 'unchanged' : driftRemains ? 'seen' : snap.state?.driftFirstSeenAt ? 'cleared' : 'unchanged',
     };
     if (request.mode === 'apply') {
-      if (failure) update.result = { kind: 'failure', message: failure.message, ...(failure.code !== undefined ? { code: failure.code } : {}) };
-      else if (g.status === 'unknown') update.result = { kind: 'failure', message: reasonOf(g, undefined, null) ?? 'remote read failed' };
+      if (failure) {
+        update.result = { kind: 'failure', message: failure.message, transient: failure.transient, ...(failure.code !== undefined ? { code: failure.code } : {}) };
+      } else if (g.status === 'unknown') {
+        const observed = reads.get(g.groupId)?.observation;
+        const transient = observed?.status === 'unknown' ? (observed.transient ?? false) : false;
+        update.result = { kind: 'failure', message: reasonOf(g, undefined, null) ?? 'remote read failed', transient };
+      }
       else if ((snap.state?.consecutiveFailures ?? 0) > 0 && g.status !== 'paused' && g.status !== 'quarantined') update.result = { kind: 'success' };
       const d = dirty.get(g.groupId);
       // Failed, unknown and guard-held groups stay dirty so a later run (or an approval) retries them.

@@ -146,3 +146,15 @@ export class ClientClosedError extends RemoteEdgeError {
     super('remote_client_closed', ctx, 'the client was closed');
   }
 }
+
+/**
+ * Whether a failure says something about RongCloud's availability rather than about the call:
+ * no answer, a 5xx, the internal-error codes 1000/1050, rate limiting, or a closed client. Such a
+ * failure is retried later but never gets a group quarantined (an outage would otherwise
+ * quarantine every group that changed during it).
+ */
+export function isTransient(e: unknown): boolean {
+  if (e instanceof TransportError || e instanceof ClientClosedError || e instanceof RateLimitError) return true;
+  if (e instanceof RemoteError) return e.httpStatus >= 500 || e.code === 1000 || e.code === 1050;
+  return false;
+}

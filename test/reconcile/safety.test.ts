@@ -71,7 +71,10 @@ describe('safety', () => {
 
   it('quarantines a group after repeated failures, skips it, and releases it when the app changes it', async () => {
     await h.t.sql(`INSERT INTO groups (id, name) VALUES ('q', 'Q'), ('fine', 'F')`);
-    h.emulator.setFaults({ errorRate: 1, paths: ['/group/create.json', '/group/join.json', '/group/sync.json'] });
+    // A permanent failure: RongCloud's 'q' is already full of members the app doesn't manage
+    // (ignored bots, never kicked), so adding 'a' is refused with 1502 every time.
+    const bots = Array.from({ length: 3000 }, (_, i) => `bot_${i}`);
+    h.emulator.load({ groups: { q: { name: 'Q', members: bots } } });
     await h.t.sql(`INSERT INTO group_members VALUES ('q', 'a')`);
     try {
       const first = await h.run();
@@ -85,9 +88,7 @@ describe('safety', () => {
       const [state] = await h.t.sql<{ quarantined_at: Date | null; consecutive_failures: number }>(`SELECT quarantined_at, consecutive_failures FROM rongsync_group_state WHERE group_id = 'q'`);
       expect(state!.quarantined_at).not.toBeNull();
       expect(state!.consecutive_failures).toBe(2);
-      // Quarantined groups are skipped by later runs (even once RongCloud is healthy again), and
-      // other groups still converge.
-      h.emulator.setFaults({});
+      // Quarantined groups are skipped by later runs, and other groups still converge.
       await h.t.sql(`INSERT INTO group_members VALUES ('fine', 'b')`);
       await h.t.sql(`UPDATE rongsync_group_state SET next_attempt_at = now() - interval '1 second'`);
       const third = await h.run();
@@ -95,19 +96,47 @@ describe('safety', () => {
     } finally {
       h.emulator.setFaults({});
     }
-    expect(h.remoteMembers()).toEqual({ fine: ['b'] });
+    const withoutBots = () =>
+      Object.fromEntries(Object.entries(h.remoteMembers()).map(([g, m]) => [g, m.filter((u) => !u.startsWith('bot_'))]));
+    expect(withoutBots()).toEqual({ fine: ['b'], q: [] });
     // Observing it (detect) does not release it.
     const observed = await h.run({ mode: 'detect', groups: ['q'] });
     expect(observed.items).toMatchObject([{ groupId: 'q', kind: 'quarantined' }]);
     expect((await h.run()).counts.fixed).toBe(0);
-    expect(h.remoteMembers()).toEqual({ fine: ['b'] });
-    // The app changes the group: it is released and converges.
+    // Someone makes room in the group; then the app changes it: it is released and converges.
+    await h.stranger.kick({ id: 'q', memberIds: bots.slice(0, 10) });
     await h.t.sql(`INSERT INTO group_members VALUES ('q', 'z')`);
     const released = await h.run();
     expect(released.counts.fixed).toBe(1);
-    expect(h.remoteMembers()).toEqual({ fine: ['b'], q: ['a', 'z'] });
+    expect(withoutBots()).toEqual({ fine: ['b'], q: ['a', 'z'] });
     const [after] = await h.t.sql<{ quarantined_at: Date | null }>(`SELECT quarantined_at FROM rongsync_group_state WHERE group_id = 'q'`);
     expect(after!.quarantined_at).toBeNull();
+  });
+
+  it('RongCloud being down backs a group off but never quarantines it', async () => {
+    await h.t.sql(`INSERT INTO groups (id, name) VALUES ('t', 'T')`);
+    await h.t.sql(`INSERT INTO group_members VALUES ('t', 'a')`);
+    h.emulator.setFaults({ errorRate: 1, errorStatus: 503 }); // an outage: every call answers 503
+    try {
+      for (let i = 0; i < 4; i++) {
+        await h.t.sql(`UPDATE rongsync_group_state SET next_attempt_at = now() - interval '1 second'`);
+        const r = await h.run();
+        // The first try fails its write; the retries read first (a failed group is re-read), so
+        // they end as unknown. Both back off; neither quarantines.
+        expect(r.counts.failed + r.counts.unknown).toBe(1);
+        expect(r.counts.quarantined).toBe(0);
+      }
+    } finally {
+      h.emulator.setFaults({});
+    }
+    const [state] = await h.t.sql<{ consecutive_failures: number; q: boolean; backoff: boolean }>(
+      `SELECT consecutive_failures, quarantined_at IS NOT NULL AS q, next_attempt_at > now() AS backoff FROM rongsync_group_state WHERE group_id = 't'`,
+    );
+    expect(state).toEqual({ consecutive_failures: 4, q: false, backoff: true }); // QUARANTINE_AFTER is 2
+    // RongCloud is back: once the backoff is over the group converges.
+    await h.t.sql(`UPDATE rongsync_group_state SET next_attempt_at = now() - interval '1 second'`);
+    expect((await h.run()).counts.fixed).toBe(1);
+    expect(h.remoteMembers()).toEqual({ t: ['a'] });
   });
 
   it('detect mode writes nothing remote and keeps the changes pending', async () => {

@@ -27,7 +27,7 @@ export type RemoteObservation =
       members: string[];
       source: 'read' | 'shadow';
     }
-  | { status: 'unknown'; reason: string; errorCode?: number };
+  | { status: 'unknown'; reason: string; errorCode?: number; transient?: boolean };
 
 export interface GroupInput {
   id: string;
