@@ -13,6 +13,7 @@ import { loadSnapshots, loadUsers, type GroupSnapshot } from './observe.js';
 import { planReconcile } from './plan/plan.js';
 import type { GroupInput, GroupPlan, Plan, PlannedCall, RemoteObservation } from './plan/types.js';
 import { systemClock, type Clock, type RemoteGroups } from './ports.js';
+import type { RunLock } from './run-lock.js';
 import { readGroups } from './read-remote.js';
 import { recordReads } from './shadow.js';
 
@@ -23,6 +24,8 @@ export interface ReconcileDeps {
   config: Config;
   logger: Logger;
   clock?: Clock;
+  /** Serializes runs across processes (serve, apply, plan). @default none (tests of one run) */
+  runLock?: RunLock;
 }
 
 export interface RunRequest {
@@ -67,7 +70,17 @@ export interface RunResult {
 /** Dirty groups one run takes on; a larger backlog is drained by the following runs. */
 export const MAX_DIRTY_PER_RUN = 50_000;
 
+/** One reconcile run; waits first for any other run (this process or another) to finish. */
 export async function runOnce(deps: ReconcileDeps, request: RunRequest): Promise<RunResult> {
+  const release = await deps.runLock?.acquire(request.signal);
+  try {
+    return await runLocked(deps, request);
+  } finally {
+    await release?.();
+  }
+}
+
+async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<RunResult> {
   const clock = deps.clock ?? systemClock;
   const { prisma, config, logger } = deps;
   const started = clock();
