@@ -15,7 +15,7 @@ import type { GroupInput, GroupPlan, Plan, PlannedCall, RemoteObservation } from
 import { systemClock, type Clock, type RemoteGroups } from './ports.js';
 import type { RunLock } from './run-lock.js';
 import { readGroups } from './read-remote.js';
-import { recordReads } from './shadow.js';
+import { recordOwners, recordReads } from './shadow.js';
 
 export interface ReconcileDeps {
   prisma: PrismaClient;
@@ -304,6 +304,7 @@ async function reconcileBatch(
     paused: s.state?.paused ?? false,
     additive: s.state?.additive ?? false,
     quarantined: s.state?.quarantinedAt != null,
+    lastOwnerId: s.desired?.ownerId ?? s.shadow?.ownerId ?? null,
   }));
 
   // Users on either side of a difference may be covered by a per-user sync.
@@ -439,6 +440,7 @@ async function reconcileBatch(
   }
   await ackChanges(prisma, settled);
   await markDirty(prisma, leaveDirty, 'DRIFT');
+  if (request.mode === 'apply') await recordOwners(prisma, batch);
 
   return {
     plan,

@@ -15,6 +15,8 @@ export interface ShadowGroup {
   createdByRongsync: boolean;
   readAt: Date | null;
   writtenAt: Date | null;
+  /** groups.owner_id when last seen in the tables (kept for the dismiss after the row is gone). */
+  ownerId?: string | null;
 }
 
 /** The effect of one successful remote write, in shadow terms. */
@@ -38,6 +40,7 @@ interface Row {
   created_by_rongsync: boolean;
   read_at: Date | null;
   written_at: Date | null;
+  owner_id?: string | null;
 }
 
 const toShadow = (r: Row): ShadowGroup => ({
@@ -47,14 +50,24 @@ const toShadow = (r: Row): ShadowGroup => ({
   createdByRongsync: r.created_by_rongsync,
   readAt: r.read_at,
   writtenAt: r.written_at,
+  ownerId: r.owner_id ?? null,
 });
 
 export async function loadShadow(prisma: Tx, groupIds: string[]): Promise<Map<string, ShadowGroup>> {
   if (groupIds.length === 0) return new Map();
   const rows = await prisma.$queryRaw<Row[]>`
-    SELECT group_id, name, members, created_by_rongsync, read_at, written_at
+    SELECT group_id, name, members, created_by_rongsync, read_at, written_at, owner_id
       FROM rongsync_remote_groups WHERE group_id = ANY(${groupIds}::text[])`;
   return new Map(rows.map((r) => [r.group_id, toShadow(r)]));
+}
+
+/** Remembers each group's current owner from the tables, so its dismiss can name it later. */
+export async function recordOwners(prisma: Tx, groupIds: string[]): Promise<void> {
+  if (groupIds.length === 0) return;
+  await prisma.$executeRaw`
+    UPDATE rongsync_remote_groups r SET owner_id = g.owner_id
+      FROM groups g
+     WHERE g.id = r.group_id AND r.group_id = ANY(${groupIds}::text[]) AND r.owner_id IS DISTINCT FROM g.owner_id`;
 }
 
 async function upsert(tx: Tx, g: ShadowGroup): Promise<void> {

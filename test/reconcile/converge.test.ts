@@ -57,6 +57,23 @@ describe('a run converges RongCloud to the tables', () => {
     expect(h.emulator.state().groups['g7']?.members ?? []).toEqual([]);
   });
 
+  it('dismisses a deleted group with its owner as the operator (remembered after the row is gone)', async () => {
+    await h.t.sql(`INSERT INTO groups (id, name, owner_id) VALUES ('owned', 'O', 'alice'), ('ownerless', 'N', NULL), ('badowner', 'B', '  ')`);
+    await h.t.sql(`INSERT INTO group_members SELECT g, 'm' || i FROM unnest(ARRAY['owned', 'ownerless', 'badowner']) g, generate_series(1, 8) i`);
+    await h.run();
+    await h.t.sql(`DELETE FROM groups WHERE id IN ('owned', 'ownerless', 'badowner')`);
+    await h.run({ allowDeletes: true });
+    expect(h.remoteMembers()).toEqual({});
+    const operators = Object.fromEntries(
+      h.emulator
+        .calls()
+        .filter((c) => c.path === '/group/dismiss.json' && c.status === 200)
+        .map((c) => [c.params['groupId']?.[0], c.params['userId']?.[0]]),
+    );
+    // The owner when there is a valid one; RONGSYNC_DISMISS_OPERATOR otherwise.
+    expect(operators).toEqual({ owned: 'alice', ownerless: 'rongsync', badowner: 'rongsync' });
+  });
+
   it('follows a group id change: the old id is dismissed, the new one created', async () => {
     await h.t.sql(`INSERT INTO groups (id, name) VALUES ('old', 'G')`);
     await h.t.sql(`INSERT INTO group_members VALUES ('old', 'a'), ('old', 'b')`);

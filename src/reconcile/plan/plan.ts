@@ -145,10 +145,15 @@ export function planReconcile(input: PlanInput): Plan {
   const groupCalls: PlannedCall[] = [];
   const callsPerGroup = new Map<string, number>();
   const count = (id: string, n: number) => callsPerGroup.set(id, (callsPerGroup.get(id) ?? 0) + n);
+  const inputById = new Map(inputs.map((g) => [g.id, g]));
+  const operatorOf = (id: string): string => {
+    const owner = inputById.get(id)?.lastOwnerId;
+    return owner && !userIds.problem(owner) ? owner : policy.dismissOperator;
+  };
   for (const d of diffs) {
     if (!d.actionable) continue;
     if (d.dismiss && !blocked) {
-      dismisses.push({ kind: 'dismiss', groupId: d.id, operator: policy.dismissOperator });
+      dismisses.push({ kind: 'dismiss', groupId: d.id, operator: operatorOf(d.id) });
       count(d.id, 1);
       continue;
     }

@@ -7,7 +7,7 @@ import type { GroupLimits } from '../../config/load.js';
 export interface DesiredGroup {
   id: string;
   name: string;
-  /** Not used by the RongCloud group API (it has no owner); carried for reports. */
+  /** The operator of this group's dismiss (remembered in the shadow for when the row is gone). */
   ownerId: string | null;
   /** User ids; duplicates are ignored. */
   members: string[];
@@ -40,6 +40,11 @@ export interface GroupInput {
   additive: boolean;
   /** No calls (too many failures); the diff is still reported when the remote is known. */
   quarantined: boolean;
+  /**
+   * The group's owner as rongsync last saw it in the tables (kept in the shadow): the operator of
+   * a dismiss once the row is gone. Invalid or absent → RONGSYNC_DISMISS_OPERATOR.
+   */
+  lastOwnerId?: string | null;
 }
 
 export interface UserInput {
