@@ -204,10 +204,12 @@ async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date
   for (const d of dirtyList) {
     const s = states.get(d.groupId);
     if (s?.quarantinedAt) {
-      // The app changed a quarantined group after it was quarantined: give it another chance.
-      if (d.latest > s.quarantinedAt) released.push(d.groupId);
-      else {
-        skippedQuarantined.push(d);
+      // The app changed a quarantined group after it was quarantined: give it another chance —
+      // in apply mode only; detect and dry-run report it as quarantined and change nothing.
+      if (d.latest > s.quarantinedAt) {
+        if (request.mode === 'apply') released.push(d.groupId);
+      } else {
+        if (request.mode === 'apply') skippedQuarantined.push(d);
         continue;
       }
     }

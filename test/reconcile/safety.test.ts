@@ -175,6 +175,26 @@ describe('held work does not spin or leak', () => {
     expect(state).toEqual({ q: true });
   });
 
+  it('detect and dry-run neither release a quarantined group nor acknowledge its changes', async () => {
+    await h.t.sql(`INSERT INTO groups (id, name) VALUES ('Q', 'Q')`);
+    await h.t.sql(`INSERT INTO group_members VALUES ('Q', 'a')`);
+    await h.run();
+    await h.t.sql(
+      `INSERT INTO rongsync_group_state (group_id, consecutive_failures, quarantined_at, quarantine_reason, updated_at)
+       VALUES ('Q', 2, now() - interval '1 hour', 'test', now())
+       ON CONFLICT (group_id) DO UPDATE SET consecutive_failures = 2, quarantined_at = now() - interval '1 hour'`,
+    );
+    await h.t.sql(`INSERT INTO group_members VALUES ('Q', 'b')`); // the app changes it: apply would release it
+    for (const mode of ['detect', 'dry-run'] as const) {
+      await h.run({ trigger: 'change', mode });
+      const [state] = await h.t.sql<{ q: boolean }>(`SELECT quarantined_at IS NOT NULL AS q FROM rongsync_group_state WHERE group_id = 'Q'`);
+      expect(state).toEqual({ q: true });
+      expect((await h.t.sql(`SELECT 1 FROM rongsync_changes WHERE group_id = 'Q'`)).length).toBeGreaterThan(0);
+    }
+    await h.run({ trigger: 'change' });
+    expect(h.remoteMembers()).toEqual({ Q: ['a', 'b'] });
+  });
+
   it('a full backlog asks for another run only when the run made progress', async () => {
     await h.t.sql(`INSERT INTO groups (id, name) SELECT 'g' || i, 'G' FROM generate_series(1, 5) i`);
     await h.t.sql(`INSERT INTO group_members SELECT 'g' || i, 'u' || j FROM generate_series(1, 5) i, generate_series(1, 2) j`);
