@@ -9,7 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { closePool } from '../../src/db/client.js';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { listenForChanges, type ChangeNotifications } from '../helpers/notifications.js';
 
 const ROLE = `rs_test_app_${Date.now()}_${randomBytes(4).toString('hex')}`;
 const CAPTURE_FUNCTIONS = ['rongsync_record_changes(text[],text,text)', 'rongsync_capture_groups()', 'rongsync_capture_group_members()'];
@@ -17,9 +19,8 @@ const CAPTURE_FUNCTIONS = ['rongsync_record_changes(text[],text,text)', 'rongsyn
 let t: TestDatabase;
 let roleCreated = false;
 let app: pg.Pool; // the application's connections, logged in as ROLE
-let listener: pg.Client; // rongsync's side (the migration role)
-let received: string[] = [];
-let waiters: Array<() => void> = [];
+let notifications: ChangeNotifications; // rongsync's side (the migration role)
+const settle = () => notifications.settle();
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -32,19 +33,13 @@ beforeAll(async () => {
   url.username = ROLE;
   app = new pg.Pool({ connectionString: url.toString(), max: 2 });
 
-  listener = new pg.Client({ connectionString: t.url });
-  await listener.connect();
-  listener.on('notification', (n) => {
-    received.push(n.payload ?? '');
-    for (const w of waiters.splice(0)) w();
-  });
-  await listener.query('LISTEN rongsync_changes');
+  notifications = await listenForChanges(t);
 });
 
 afterAll(async () => {
   try {
-    await app?.end();
-    await listener?.end();
+    if (app) await closePool(app); // every socket closed before the forced DROP DATABASE
+    await notifications?.close();
     await t?.drop(); // drops the database, and with it every privilege granted to ROLE in it
   } finally {
     if (roleCreated) {
@@ -68,21 +63,6 @@ beforeEach(async () => {
 /** As the application: one statement on its own pooled connection. */
 async function asApp<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]> {
   return (await app.query<R>(text, params)).rows;
-}
-
-/** Notifications received so far, after a marker sent last has arrived (NOTIFYs of committed
- *  transactions are delivered in commit order). */
-async function settle(): Promise<string[]> {
-  const marker = `marker-${Math.random()}`;
-  const arrived = new Promise<void>((resolve) => {
-    const check = () => (received.includes(marker) ? resolve() : waiters.push(check));
-    waiters.push(check);
-  });
-  await t.sql(`SELECT pg_notify('rongsync_changes', $1)`, [marker]);
-  await arrived;
-  const got = received.filter((p) => p !== marker);
-  received = [];
-  return got;
 }
 
 /** The change log, read by rongsync's role (the app's role cannot). */

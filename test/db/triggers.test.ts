@@ -1,49 +1,26 @@
 // Change capture: every kind of app write marks exactly the affected groups in rongsync_changes
 // and wakes a listener on channel rongsync_changes; rolled-back writes leave no trace.
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { listenForChanges, type ChangeNotifications } from '../helpers/notifications.js';
 
 let t: TestDatabase;
-let listener: pg.Client;
-let received: string[] = [];
-let waiters: Array<() => void> = [];
+let notifications: ChangeNotifications;
+const settle = () => notifications.settle();
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  listener = new pg.Client({ connectionString: t.url });
-  await listener.connect();
-  listener.on('notification', (n) => {
-    received.push(n.payload ?? '');
-    for (const w of waiters.splice(0)) w();
-  });
-  await listener.query('LISTEN rongsync_changes');
+  notifications = await listenForChanges(t);
 });
 afterAll(async () => {
-  await listener.end();
+  await notifications.close();
   await t.drop();
 });
 beforeEach(async () => {
   await t.sql('TRUNCATE group_members, groups, rongsync_remote_groups');
   await t.sql('DELETE FROM rongsync_changes');
   await settle();
-  received = [];
 });
-
-/** Waits until a marker notification sent AFTER the statements under test arrives: NOTIFYs of
- *  committed transactions are delivered in commit order, so everything before it has arrived. */
-async function settle(): Promise<string[]> {
-  const marker = `marker-${Math.random()}`;
-  const arrived = new Promise<void>((resolve) => {
-    const check = () => (received.includes(marker) ? resolve() : waiters.push(check));
-    waiters.push(check);
-  });
-  await t.sql(`SELECT pg_notify('rongsync_changes', $1)`, [marker]);
-  await arrived;
-  const got = received.filter((p) => p !== marker);
-  received = [];
-  return got;
-}
 
 async function logged(): Promise<Array<{ group_id: string; source: string; op: string }>> {
   return t.sql('SELECT group_id, source, op FROM rongsync_changes ORDER BY id');
