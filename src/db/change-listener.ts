@@ -3,7 +3,8 @@
 // the connection drops and reports a '*' wake-up after reconnecting: notifications sent while it
 // was away are lost, but the durable change log still holds the changes.
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
+import type pg from 'pg';
+import { openSession } from './client.js';
 
 export const CHANGE_CHANNEL = 'rongsync_changes';
 
@@ -48,14 +49,11 @@ export class ChangeListener extends EventEmitter<ChangeListenerEvents> {
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#url, application_name: 'rongsync-listen' });
+    const client = await openSession({ connectionString: this.#url, application_name: 'rongsync-listen' }, (c, e) => this.#lost(c, e));
     client.on('notification', (n) => {
       if (n.channel === CHANGE_CHANNEL) this.emit('change', n.payload || '*');
     });
-    client.on('error', (e) => this.#lost(client, e));
-    client.on('end', () => this.#lost(client, new Error('listen connection ended')));
     try {
-      await client.connect();
       await client.query(`LISTEN ${CHANGE_CHANNEL}`);
     } catch (e) {
       await client.end().catch(() => {});

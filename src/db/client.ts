@@ -59,3 +59,20 @@ export async function closePool(pool: pg.Pool): Promise<void> {
   await pool.end();
   await allRemoved;
 }
+
+/**
+ * A dedicated session outside the pool (LISTEN, advisory locks): connected, or ended and the
+ * error rethrown. `onDown` hears the session's later error or end (each at most once per cause).
+ */
+export async function openSession(config: pg.ClientConfig, onDown: (client: pg.Client, error: Error) => void): Promise<pg.Client> {
+  const client = new pg.Client(config);
+  client.on('error', (e) => onDown(client, e));
+  client.on('end', () => onDown(client, new Error(`${config.application_name ?? 'session'} connection ended`)));
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw e;
+  }
+  return client;
+}

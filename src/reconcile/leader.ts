@@ -8,7 +8,8 @@
 // query timeout and TCP keepalive): a session the server ended without the client noticing (an
 // idle timeout, pg_terminate_backend, a silent network cut) would otherwise leave two leaders.
 // One loop only: a single timer, and never two attempts at once, however the connection fails.
-import pg from 'pg';
+import type pg from 'pg';
+import { openSession } from '../db/client.js';
 
 /** Advisory lock key of the reconciler ("rongsync" in ASCII, folded to int4). */
 export const LEADER_LOCK_KEY = 0x726f6e67;
@@ -77,20 +78,10 @@ export class LeaderLock {
   async #attempt(): Promise<void> {
     try {
       if (!this.#client) {
-        const c = new pg.Client({
-          connectionString: this.#opts.databaseUrl,
-          application_name: 'rongsync-leader',
-          keepAlive: true,
-          query_timeout: this.#opts.queryTimeoutMs,
-        });
-        c.on('error', (e) => this.#drop(c, e));
-        c.on('end', () => this.#drop(c, new Error('leader connection ended')));
-        try {
-          await c.connect();
-        } catch (e) {
-          await c.end().catch(() => {});
-          throw e;
-        }
+        const c = await openSession(
+          { connectionString: this.#opts.databaseUrl, application_name: 'rongsync-leader', keepAlive: true, query_timeout: this.#opts.queryTimeoutMs },
+          (client, e) => this.#drop(client, e),
+        );
         if (this.#stopped) {
           await c.end().catch(() => {});
           return;

@@ -74,11 +74,7 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
     if (this.#stopping) return;
     const { logger, config } = this.#deps;
     logger.info('became leader');
-    try {
-      await this.#listener.start();
-    } catch (e) {
-      this.emit('error', e as Error);
-    }
+    await this.#listener.start(); // never throws: a failed connect is reported on 'error' and retried
     this.#cronTask = cron.schedule(config.reconcile.cron, () => this.#enqueue('cron'), { name: 'rongsync-reconcile', noOverlap: true });
     this.emit('leader');
     // Catch up on everything that changed while no leader was running.
