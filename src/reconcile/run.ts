@@ -365,6 +365,9 @@ async function reconcileBatch(
     const hasDrift = differs(g);
     const blockedHere = !!plan.blocked && (g.extraMembers.length > 0 || g.orphan);
     const outcome = outcomeOf(g, request.mode, failure, blockedHere, applied);
+    // A change row marks work left for a later run — never for a quarantined group (a new change
+    // releases a quarantine; only the app or an operator may do that) nor a paused one (never written).
+    const mayMarkDirty = g.status !== 'quarantined' && g.status !== 'paused';
 
     switch (g.status) {
       case 'in_sync':
@@ -419,12 +422,8 @@ async function reconcileBatch(
       const d = dirty.get(g.groupId);
       // Failed, unknown and guard-held groups stay dirty so a later run (or an approval) retries them.
       if (d && !failure && g.status !== 'unknown' && !blockedHere && !applied?.unfinished.has(g.groupId)) settled.push(d);
-      // (Not for quarantined or paused groups: a new change would release a quarantine — only the
-      // app or an operator may do that — and a paused group is never written anyway.)
-      if (!d && blockedHere && g.status !== 'quarantined' && g.status !== 'paused') leaveDirty.push(g.groupId);
-    } else if (hasDrift && !dirty.has(g.groupId) && g.status !== 'quarantined' && g.status !== 'paused') {
-      // (Not for quarantined groups: a new change would release them — only the app or an
-      // operator may do that.)
+      if (!d && blockedHere && mayMarkDirty) leaveDirty.push(g.groupId);
+    } else if (hasDrift && !dirty.has(g.groupId) && mayMarkDirty) {
       leaveDirty.push(g.groupId);
     }
     updates.push(update);
