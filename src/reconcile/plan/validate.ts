@@ -20,21 +20,7 @@ export function charLength(s: string): number {
 
 /** Length in UTF-8 bytes (RongCloud limits user ids in bytes). Lone surrogates count as U+FFFD (3). */
 export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && isLow(s.charCodeAt(i + 1))) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
-function isLow(c: number): boolean {
-  return c >= 0xdc00 && c <= 0xdfff;
+  return Buffer.byteLength(s, 'utf8');
 }
 
 function blankProblem(what: string, s: string): string | null {
