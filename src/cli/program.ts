@@ -1,7 +1,15 @@
 // Builds the `rongsync` command tree. Each command lives in commands/<name>.ts and registers
 // itself here; the program is built fresh per invocation so tests can run it in-process.
+//
+// Failures a user can fix print as one or two lines — what is wrong and the fix — and exit 1; the
+// stack (with the driver error it was translated from) only at LOG_LEVEL=debug. Commands that use
+// rongsync's tables first check that the database is reachable and migrated (one query), so a
+// database that is down, missing or behind says so before anything else happens.
+import { inspect } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
+import { databaseTarget, translateDatabaseError } from '../db/errors.js';
+import { assertSchemaReady } from '../db/migrate/status.js';
 import { RongsyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { registerEmulator } from './commands/emulator.js';
@@ -16,6 +24,19 @@ import { registerServe } from './commands/serve.js';
 import type { CliContext } from './context.js';
 
 const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerPlan, registerApply, registerServe, registerEmulator, registerReport, registerQuarantine, registerPause, registerPrune];
+
+/**
+ * Commands that do not need a migrated database at start: `migrate` makes it so, the emulator
+ * needs none, and `serve` waits for it (logging why) instead of exiting.
+ */
+const NO_SCHEMA_CHECK = new Set(['migrate', 'emulator', 'serve']);
+
+/** The top-level command an action belongs to (`quarantine` for `quarantine list`). */
+function topLevelName(cmd: Command): string {
+  let c = cmd;
+  while (c.parent?.parent) c = c.parent;
+  return c.name();
+}
 
 export interface RunCliOptions {
   env: Record<string, string | undefined>;
@@ -45,6 +66,9 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
       writeErr: (s) => stderr.write(s),
     });
   for (const register of COMMANDS) register(program, ctx);
+  program.hook('preAction', async (_program, action) => {
+    if (!NO_SCHEMA_CHECK.has(topLevelName(action))) await assertSchemaReady(ctx.config().databaseUrl);
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -54,11 +78,16 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
       // --help / --version exit 0; usage errors were already printed by commander.
       return e.exitCode;
     }
-    if (e instanceof RongsyncError) {
-      stderr.write(`rongsync: ${e.message}\n`);
-      return 1;
+    const debug = ['debug', 'trace'].includes(options.env['LOG_LEVEL'] ?? '');
+    // A driver error that reached this far untranslated still gets its fix named.
+    const error = config ? translateDatabaseError(e, databaseTarget(config.databaseUrl)) : e;
+    if (error instanceof RongsyncError) {
+      stderr.write(`rongsync: ${error.message}\n`);
+    } else {
+      stderr.write(`rongsync: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+      if (!debug) stderr.write('(run with LOG_LEVEL=debug for the stack)\n');
     }
-    stderr.write(`rongsync: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    if (debug) stderr.write(`${inspect(error, { depth: 6 })}\n`);
     return 1;
   }
 }

@@ -1,11 +1,17 @@
 // Opens the database the way every command uses it: one pg.Pool shared by the generated Prisma
 // client (through @prisma/adapter-pg) and by raw pg work (streaming, COPY). Connections that need
-// their own session — LISTEN, the leader's advisory lock, the migration lock — are NOT taken from
-// this pool; they use `new pg.Client(...)` (see the stack notes: a session lock taken through a
-// pool lands on whichever connection ran it).
+// their own session — LISTEN, the leader's and the run's advisory locks, the migration lock — are
+// NOT taken from this pool; they use `openSession` (see the stack notes: a session lock taken
+// through a pool lands on whichever connection ran it).
+//
+// Driver errors enter here and leave as the typed errors of ./errors.ts: every Prisma operation
+// (models, raw queries, transactions) goes through one query extension that translates them, and
+// sessions translate their connect and connection-loss errors.
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { toError } from '../errors.js';
+import { databaseTarget, translateDatabaseError } from './errors.js';
 
 export interface Database {
   prisma: PrismaClient;
@@ -27,9 +33,10 @@ export function openDatabase(databaseUrl: string, options: DatabaseOptions = {})
     max: options.maxConnections ?? 10,
     application_name: options.applicationName ?? 'rongsync',
   });
-  // An idle client that errors (server restart) must not crash the process; the pool drops it.
+  // An idle client that errors (server restart) must not crash the process; the pool drops it, and
+  // the next query opens a new connection.
   pool.on('error', () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = translatingClient(new PrismaClient({ adapter: new PrismaPg(pool) }), databaseTarget(databaseUrl));
   return {
     prisma,
     pool,
@@ -38,6 +45,25 @@ export function openDatabase(databaseUrl: string, options: DatabaseOptions = {})
       await closePool(pool);
     },
   };
+}
+
+/**
+ * The same client, with every operation's driver error translated. An extended client has the
+ * same runtime surface for everything rongsync calls; its static type is a different (generated)
+ * type, hence the cast back to PrismaClient.
+ */
+function translatingClient(prisma: PrismaClient, target: ReturnType<typeof databaseTarget>): PrismaClient {
+  return prisma.$extends({
+    query: {
+      async $allOperations({ args, query }) {
+        try {
+          return await query(args);
+        } catch (e) {
+          throw translateDatabaseError(e, target);
+        }
+      },
+    },
+  }) as unknown as PrismaClient;
 }
 
 /**
@@ -62,17 +88,23 @@ export async function closePool(pool: pg.Pool): Promise<void> {
 
 /**
  * A dedicated session outside the pool (LISTEN, advisory locks): connected, or ended and the
- * error rethrown. `onDown` hears the session's later error or end (each at most once per cause).
+ * translated error thrown. `onDown` hears the session's later error or end (each at most once per
+ * cause), translated too; the session always has an error listener, so a server that ends it
+ * (restart, failover, pg_terminate_backend) never crashes the process.
  */
-export async function openSession(config: pg.ClientConfig, onDown: (client: pg.Client, error: Error) => void): Promise<pg.Client> {
+export async function openSession(
+  config: pg.ClientConfig & { connectionString: string },
+  onDown: (client: pg.Client, error: Error) => void,
+): Promise<pg.Client> {
+  const target = databaseTarget(config.connectionString);
   const client = new pg.Client(config);
-  client.on('error', (e) => onDown(client, e));
+  client.on('error', (e) => onDown(client, toError(translateDatabaseError(e, target))));
   client.on('end', () => onDown(client, new Error(`${config.application_name ?? 'session'} connection ended`)));
   try {
     await client.connect();
   } catch (e) {
     await client.end().catch(() => {});
-    throw e;
+    throw translateDatabaseError(e, target);
   }
   return client;
 }

@@ -8,8 +8,13 @@
 // query timeout and TCP keepalive): a session the server ended without the client noticing (an
 // idle timeout, pg_terminate_backend, a silent network cut) would otherwise leave two leaders.
 // One loop only: a single timer, and never two attempts at once, however the connection fails.
+//
+// While the database cannot be reached (restart, failover, outage) attempts back off — pollMs,
+// doubling up to maxBackoffMs — and each failure is reported with its reason and the delay, so
+// `serve` can say why it is not leading instead of "another replica leads".
 import type pg from 'pg';
 import { openSession } from '../db/client.js';
+import { toError } from '../errors.js';
 
 /** Advisory lock key of the reconciler ("rongsync" in ASCII, folded to int4). */
 export const LEADER_LOCK_KEY = 0x726f6e67;
@@ -20,24 +25,35 @@ export interface LeaderOptions {
   pollMs?: number;
   /** A lock query that takes longer means the connection is gone. @default 5000 */
   queryTimeoutMs?: number;
+  /** Longest wait between attempts while the database fails. @default 5000 */
+  maxBackoffMs?: number;
   onAcquired?: () => void;
   onLost?: (error: Error) => void;
+  /** An attempt could not reach the database; the next one is in `retryInMs`. */
+  onAttemptFailed?: (error: Error, retryInMs: number) => void;
 }
 
 export class LeaderLock {
-  readonly #opts: Required<Omit<LeaderOptions, 'onAcquired' | 'onLost'>> & LeaderOptions;
+  readonly #opts: Required<Omit<LeaderOptions, 'onAcquired' | 'onLost' | 'onAttemptFailed'>> & LeaderOptions;
   #client: pg.Client | undefined;
   #timer: NodeJS.Timeout | undefined;
   #busy: Promise<void> | undefined;
   #stopped = false;
   #leader = false;
+  #lastError: Error | undefined;
+  #failures = 0;
 
   constructor(options: LeaderOptions) {
-    this.#opts = { pollMs: 2000, queryTimeoutMs: 5000, ...options };
+    this.#opts = { pollMs: 2000, queryTimeoutMs: 5000, maxBackoffMs: 5000, ...options };
   }
 
   get isLeader(): boolean {
     return this.#leader;
+  }
+
+  /** Why the last attempt failed; undefined when it reached the database (leader or not). */
+  get lastError(): Error | undefined {
+    return this.#lastError;
   }
 
   /** Starts campaigning; resolves after the first attempt (leader or not). */
@@ -72,7 +88,12 @@ export class LeaderLock {
 
   #schedule(): void {
     clearTimeout(this.#timer);
-    this.#timer = this.#stopped ? undefined : setTimeout(() => void this.#tick(), this.#opts.pollMs);
+    this.#timer = this.#stopped ? undefined : setTimeout(() => void this.#tick(), this.#delay());
+  }
+
+  #delay(): number {
+    if (this.#failures === 0) return this.#opts.pollMs;
+    return Math.min(this.#opts.pollMs * 2 ** (this.#failures - 1), Math.max(this.#opts.maxBackoffMs, this.#opts.pollMs));
   }
 
   async #attempt(): Promise<void> {
@@ -90,12 +111,18 @@ export class LeaderLock {
       }
       const c = this.#client;
       const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK_KEY]);
+      this.#lastError = undefined;
+      this.#failures = 0;
       // Dropped or stopped while the query ran: stop() / #drop end the session, which frees the lock.
       if (!rows[0]?.ok || this.#client !== c || this.#stopped) return;
       this.#leader = true;
       this.#opts.onAcquired?.();
-    } catch {
-      // Connection trouble: retry on the next poll.
+    } catch (e) {
+      // Connection trouble: retry after a backoff, and say why.
+      if (this.#stopped) return;
+      this.#lastError = toError(e);
+      this.#failures++;
+      this.#opts.onAttemptFailed?.(this.#lastError, this.#delay());
     }
   }
 

@@ -5,7 +5,7 @@ import { openDatabase, type Database } from '../db/client.js';
 import type { Logger } from '../log/logger.js';
 import { GroupClient } from '../remote/group-client.js';
 import { CallLog } from './call-log.js';
-import { poolRunLock } from './run-lock.js';
+import { sessionRunLock } from './run-lock.js';
 import type { ReconcileDeps } from './run.js';
 
 export interface Reconciler {
@@ -26,7 +26,7 @@ export function openReconciler(config: Config, logger: Logger): Reconciler {
     throw e;
   }
   return {
-    deps: { prisma: db.prisma, remote: client, callLog, config, logger, runLock: poolRunLock(db.pool, logger) },
+    deps: { prisma: db.prisma, remote: client, callLog, config, logger, runLock: sessionRunLock(config.databaseUrl, logger) },
     db,
     client,
     async close() {

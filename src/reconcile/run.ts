@@ -13,7 +13,8 @@ import { loadSnapshots, loadUsers, type GroupSnapshot } from './observe.js';
 import { planReconcile } from './plan/plan.js';
 import type { GroupInput, GroupPlan, Plan, PlannedCall, RemoteObservation } from './plan/types.js';
 import { systemClock, type Clock, type RemoteGroups } from './ports.js';
-import type { RunLock } from './run-lock.js';
+import { abortedError, throwIfLockLost, withRunLock, type RunLock } from './run-lock.js';
+import { recordFinalRun } from './record-run.js';
 import { readGroups } from './read-remote.js';
 import { recordOwners, recordReads } from './shadow.js';
 
@@ -72,12 +73,8 @@ export const MAX_DIRTY_PER_RUN = 50_000;
 
 /** One reconcile run; waits first for any other run (this process or another) to finish. */
 export async function runOnce(deps: ReconcileDeps, request: RunRequest): Promise<RunResult> {
-  const release = await deps.runLock?.acquire(request.signal);
-  try {
-    return await runLocked(deps, request);
-  } finally {
-    await release?.();
-  }
+  // The run's signal also aborts when the run lock's session is lost (another run may start).
+  return withRunLock(deps.runLock, request.signal, (signal) => runLocked(deps, { ...request, ...(signal ? { signal } : {}) }));
 }
 
 async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<RunResult> {
@@ -117,7 +114,7 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<RunR
     const ids = scope.ids;
     const batchSize = request.batchSize ?? 1000;
     for (let i = 0; i < ids.length; i += batchSize) {
-      if (request.signal?.aborted) throw new Error('run aborted (shutting down)');
+      if (request.signal?.aborted) throw abortedError(request.signal, 'run aborted (shutting down)');
       const batch = ids.slice(i, i + batchSize);
       const outcome = await reconcileBatch(deps, request, run.id, batch, readSet, scope.dirty, clock, deletesSoFar);
       deletesSoFar += outcome.deletes;
@@ -128,6 +125,7 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<RunR
       for (const k of Object.keys(counts) as Array<keyof RunCounts>) counts[k] += outcome.counts[k];
       acked += outcome.acked;
     }
+    throwIfLockLost(request.signal);
     result.moreDirty = backlogFull && acked > 0;
     result.status = counts.failed > 0 || counts.unknown > 0 ? 'partial' : 'succeeded';
   } catch (e) {
@@ -139,7 +137,7 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<RunR
   await deps.callLog.flush();
   const finished = clock();
   result.durationMs = finished.getTime() - started.getTime();
-  await prisma.run.update({
+  await recordFinalRun(log, () => prisma.run.update({
     where: { id: run.id },
     data: {
       status: result.status,
@@ -157,7 +155,7 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<RunR
       details: { plannedCalls: result.plannedCalls, ...(result.blocked ? { blocked: result.blocked } : {}) },
       error: result.error,
     },
-  });
+  }));
   deps.callLog.beginRun(null);
   log.info({ status: result.status, ...counts, durationMs: result.durationMs }, 'reconcile run finished');
   return result;

@@ -3,10 +3,20 @@
 // no reads first), and runs the node-cron schedule that drains every dirty group plus a
 // verification slice. Runs are strictly sequential (one queue); a change that arrives during a
 // run triggers one more run after it. Losing leadership or SIGTERM aborts the run in flight.
+//
+// The database may go away at any time (restart, failover, a killed session): that is never fatal.
+// At start the service waits until the database is reachable and migrated, logging the true reason
+// and the next retry; a lost leader session makes it stand by and campaign again (with backoff)
+// until the server is back; on regaining leadership it re-LISTENs and catches up on every change
+// made meanwhile (the change log is durable). A run that failed is retried after a backoff.
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ChangeListener } from '../db/change-listener.js';
+import { DatabaseError } from '../db/errors.js';
+import { assertSchemaReady } from '../db/migrate/status.js';
+import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { RunTrigger } from '../report/types.js';
 import { LeaderLock } from './leader.js';
@@ -25,7 +35,12 @@ export interface ServiceOptions {
   databaseUrl: string;
   /** Leadership poll interval of a standby. @default 2000 */
   leaderPollMs?: number;
+  /** Longest wait between retries while the database is not ready, and after failed runs. @default 30000 */
+  maxRetryMs?: number;
 }
+
+/** First wait after the database was not ready at start, or after a failed run. */
+const FIRST_RETRY_MS = 1000;
 
 /** How many groups each cron run verifies so that all are read once per period. */
 export function verificationSliceSize(totalGroups: number, cronIntervalMs: number, periodMs: number): number {
@@ -42,19 +57,29 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
   #queue: Promise<void> = Promise.resolve();
   #pending: RunTrigger | undefined;
   #abort: AbortController | undefined;
+  /** Aborts waits (database retries, run retries) when the service stops. */
+  readonly #stopped = new AbortController();
   #stopping = false;
+  readonly #databaseUrl: string;
+  readonly #maxRetryMs: number;
+  #runRetryMs = FIRST_RETRY_MS;
+  #runRetry: NodeJS.Timeout | undefined;
 
   constructor(deps: ReconcileDeps, options: ServiceOptions) {
     super();
     this.#deps = deps;
+    this.#databaseUrl = options.databaseUrl;
+    this.#maxRetryMs = options.maxRetryMs ?? 30_000;
     this.#listener = new ChangeListener(options.databaseUrl);
     this.#listener.on('change', () => this.#onChange());
-    this.#listener.on('error', (e) => deps.logger.warn({ err: e }, 'change listener connection lost; reconnecting'));
+    this.#listener.on('error', (e) => deps.logger.warn({ err: e }, `change listener connection lost (${e.message}); reconnecting`));
     this.#leader = new LeaderLock({
       databaseUrl: options.databaseUrl,
       pollMs: options.leaderPollMs ?? 2000,
       onAcquired: () => void this.#becomeLeader(),
       onLost: (e) => this.#loseLeadership(`leader connection lost: ${e.message}`),
+      onAttemptFailed: (e, retryInMs) =>
+        deps.logger.warn({ err: e, retryInMs }, `cannot campaign for leadership: ${e.message}; retrying in ${formatDelay(retryInMs)}`),
     });
   }
 
@@ -62,11 +87,41 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
     return this.#leader.isLeader;
   }
 
+  /**
+   * Waits until the database is reachable and migrated (or the service is stopped), then starts
+   * campaigning; resolves after the first attempt.
+   */
   async start(): Promise<void> {
+    await this.#waitForDatabase();
+    if (this.#stopping) return;
     await this.#leader.start();
-    if (!this.#leader.isLeader) {
+    if (this.#leader.isLeader) return;
+    const failed = this.#leader.lastError;
+    if (failed) {
+      this.emit('standby', failed.message); // the leader lock logs the reason and keeps retrying
+    } else {
       this.#deps.logger.info('another replica leads; standing by');
       this.emit('standby', 'another replica holds the leader lock');
+    }
+  }
+
+  /** The true reason the database cannot be used, logged with the next retry, until it can. */
+  async #waitForDatabase(): Promise<void> {
+    const { logger } = this.#deps;
+    let delay = FIRST_RETRY_MS;
+    for (let attempt = 1; !this.#stopping; attempt++) {
+      try {
+        await assertSchemaReady(this.#databaseUrl);
+        if (attempt > 1) logger.info('the database is ready');
+        return;
+      } catch (e) {
+        if (!(e instanceof DatabaseError)) throw e;
+        const level = e.transient ? 'warn' : 'error';
+        logger[level]({ kind: e.kind, attempt, retryInMs: delay }, `database not ready: ${e.message} Retrying in ${formatDelay(delay)}.`);
+        this.emit('standby', e.message);
+      }
+      await sleep(delay, undefined, { signal: this.#stopped.signal }).catch(() => {});
+      delay = Math.min(delay * 2, this.#maxRetryMs);
     }
   }
 
@@ -84,6 +139,8 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
   #loseLeadership(reason: string): void {
     this.#deps.logger.warn({ reason }, 'lost leadership; stopping work');
     this.#abort?.abort();
+    clearTimeout(this.#runRetry);
+    this.#runRetry = undefined;
     void this.#cronTask?.stop();
     this.#cronTask = undefined;
     void this.#listener.stop();
@@ -131,15 +188,34 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
       }
       const result = await runOnce(this.#deps, { trigger, mode: config.reconcile.mode, verify, signal: this.#abort.signal });
       this.emit('run', result);
+      if (result.status === 'failed') this.#retryAfterFailure(result.error ?? 'run failed');
+      else this.#runRetryMs = FIRST_RETRY_MS;
       // A backlog larger than one run (e.g. after a huge bulk write) keeps draining.
       if (result.moreDirty && result.status !== 'failed') this.#enqueue('change');
       if (trigger === 'cron') await this.#prune();
     } catch (e) {
-      this.#deps.logger.error({ err: e }, 'reconcile run crashed');
-      this.emit('error', e as Error);
+      // The run could not even start or be recorded (the database went away): not fatal.
+      this.#deps.logger.error({ err: e }, `reconcile run could not run: ${toError(e).message}`);
+      this.emit('error', toError(e));
+      this.#retryAfterFailure(toError(e).message);
     } finally {
       this.#abort = undefined;
     }
+  }
+
+  /**
+   * The changes a failed run left are still in the change log; without a retry they would wait
+   * for the next notification or cron run. Retried with backoff, reset by a run that did not fail.
+   */
+  #retryAfterFailure(reason: string): void {
+    if (this.#stopping || !this.#leader.isLeader || this.#runRetry) return;
+    const delay = this.#runRetryMs;
+    this.#runRetryMs = Math.min(delay * 2, this.#maxRetryMs);
+    this.#deps.logger.warn({ retryInMs: delay }, `run failed (${reason}); retrying in ${formatDelay(delay)}`);
+    this.#runRetry = setTimeout(() => {
+      this.#runRetry = undefined;
+      this.#enqueue('change');
+    }, delay);
   }
 
   /** Retention: a failure is logged and retried at the next cron run, never fatal. */
@@ -165,8 +241,11 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
   /** Graceful stop: no new work, abort the run in flight, wait for it, release the lock. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#stopped.abort();
     clearTimeout(this.#debounce);
     this.#debounce = undefined;
+    clearTimeout(this.#runRetry);
+    this.#runRetry = undefined;
     await this.#cronTask?.stop();
     await this.#cronTask?.destroy();
     this.#cronTask = undefined;
@@ -175,4 +254,8 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
     await this.#queue.catch(() => {});
     await this.#leader.stop();
   }
+}
+
+function formatDelay(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }

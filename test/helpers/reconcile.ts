@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../../src/config/load.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { CallLog } from '../../src/reconcile/call-log.js';
-import { poolRunLock } from '../../src/reconcile/run-lock.js';
+import { sessionRunLock } from '../../src/reconcile/run-lock.js';
 import type { ReconcileDeps, RunRequest, RunResult } from '../../src/reconcile/run.js';
 import { runOnce } from '../../src/reconcile/run.js';
 import { GroupClient } from '../../src/remote/group-client.js';
@@ -45,7 +45,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
   const callLog = new CallLog(t.db.prisma, silentLogger);
   const client = GroupClient.fromConfig(config, { onAttempt: callLog.record, retryBaseMs: 5, retryMaxMs: 20 });
   const stranger = GroupClient.fromConfig(config, { retryBaseMs: 5, retryMaxMs: 20 });
-  const deps: ReconcileDeps = { prisma: t.db.prisma, remote: client, callLog, config, logger: silentLogger, runLock: poolRunLock(t.db.pool, silentLogger) };
+  const deps: ReconcileDeps = { prisma: t.db.prisma, remote: client, callLog, config, logger: silentLogger, runLock: sessionRunLock(t.url, silentLogger) };
   return {
     t,
     emulator,

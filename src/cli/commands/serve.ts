@@ -14,9 +14,12 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const logger = ctx.logger();
       const r = openReconciler(config, logger);
       const service = new ReconcileService(r.deps, { databaseUrl: config.databaseUrl });
-      service.on('error', (e) => logger.error({ err: e }, 'service error'));
+      // The service logs every failure itself; an 'error' event nobody listens to would throw.
+      service.on('error', () => {});
+      let stopping = false;
       const stopped = new Promise<void>((resolve) => {
         const stop = (signal: string) => {
+          stopping = true;
           logger.info({ signal }, 'shutting down');
           process.off('SIGTERM', onTerm);
           process.off('SIGINT', onInt);
@@ -33,8 +36,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
         process.on('SIGTERM', onTerm);
         process.on('SIGINT', onInt);
       });
+      // Waits (logging why, with backoff) while the database is unreachable or not migrated.
       await service.start();
-      logger.info({ leader: service.isLeader, cron: config.reconcile.cron, mode: config.reconcile.mode }, 'rongsync serve started');
+      if (!stopping) logger.info({ leader: service.isLeader, cron: config.reconcile.cron, mode: config.reconcile.mode }, 'rongsync serve started');
       await stopped;
     });
 }

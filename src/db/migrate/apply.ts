@@ -11,7 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { MigrationError, toError } from '../../errors.js';
+import { databaseTarget, translateDatabaseError } from '../errors.js';
 import { readMigrations, type MigrationFile } from './files.js';
+import { readMigrationState } from './status.js';
 
 /** The advisory lock key Prisma's schema engine takes around migrate deploy. */
 export const PRISMA_MIGRATE_LOCK_KEY = 72707369;
@@ -55,15 +57,9 @@ export interface PrismaMigrationRow {
   applied_steps_count: number;
 }
 
-type AppliedRow = Pick<PrismaMigrationRow, 'migration_name' | 'checksum' | 'finished_at' | 'rolled_back_at' | 'logs'>;
-
 export async function applyMigrations(options: MigrateOptions): Promise<MigrateResult> {
   const migrations = options.migrations ?? readMigrations();
-  const client = new pg.Client({ connectionString: options.databaseUrl, application_name: 'rongsync-migrate' });
-  await client.connect().catch((e: unknown) => {
-    throw new MigrationError(`cannot connect to the database: ${toError(e).message}`, undefined, { cause: e });
-  });
-  client.on('error', () => {});
+  const client = await connect(options.databaseUrl);
   try {
     // Waits for any other applier (ours or Prisma's) to finish.
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
@@ -72,9 +68,25 @@ export async function applyMigrations(options: MigrateOptions): Promise<MigrateR
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_KEY]).catch(() => {});
     }
+  } catch (e) {
+    throw translateDatabaseError(e, databaseTarget(options.databaseUrl));
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** The applier's own session; a refused connection comes back as the typed error with the fix. */
+async function connect(databaseUrl: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'rongsync-migrate' });
+  // A server that goes away between queries must not crash the process: the query fails instead.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw translateDatabaseError(e, databaseTarget(databaseUrl));
+  }
+  return client;
 }
 
 async function applyLocked(
@@ -83,38 +95,26 @@ async function applyLocked(
   onApply?: (name: string) => void,
 ): Promise<MigrateResult> {
   await client.query(CREATE_MIGRATIONS_TABLE);
-  const { rows } = await client.query<AppliedRow>(
-    'SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM "_prisma_migrations" ORDER BY started_at',
-  );
+  const state = await readMigrationState(client, migrations);
 
-  const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
+  const failed = state.failed[0];
   if (failed) {
     throw new MigrationError(
-      `migration ${failed.migration_name} failed earlier and was not resolved:\n${failed.logs ?? '(no log)'}\n` +
-        `Fix the cause, then mark it rolled back with \`rongsync migrate resolve --rolled-back ${failed.migration_name}\` ` +
-        `(or \`prisma migrate resolve --rolled-back ${failed.migration_name}\`) and run migrate again.`,
-      failed.migration_name,
+      `migration ${failed.name} failed earlier and was not resolved:\n${failed.logs ?? '(no log)'}\n` +
+        `Fix the cause, then mark it rolled back with \`rongsync migrate resolve --rolled-back ${failed.name}\` ` +
+        `(or \`prisma migrate resolve --rolled-back ${failed.name}\`) and run migrate again.`,
+      failed.name,
     );
   }
 
-  const done = new Map<string, AppliedRow>();
-  for (const r of rows) if (r.rolled_back_at === null && r.finished_at !== null) done.set(r.migration_name, r);
-
-  const warnings: string[] = [];
-  const local = new Set(migrations.map((m) => m.name));
-  for (const name of done.keys()) {
-    if (!local.has(name)) warnings.push(`migration ${name} is recorded in the database but missing from prisma/migrations`);
-  }
+  const warnings: string[] = state.unknown.map((name) => `migration ${name} is recorded in the database but missing from prisma/migrations`);
+  for (const a of state.applied) if (a.edited) warnings.push(`migration ${a.name} was edited after it was applied (checksum differs)`);
 
   const applied: string[] = [];
-  const alreadyApplied: string[] = [];
+  const alreadyApplied = state.applied.map((a) => a.name);
+  const pending = new Set(state.pending);
   for (const m of migrations) {
-    const row = done.get(m.name);
-    if (row) {
-      alreadyApplied.push(m.name);
-      if (row.checksum !== m.checksum) warnings.push(`migration ${m.name} was edited after it was applied (checksum differs)`);
-      continue;
-    }
+    if (!pending.has(m.name)) continue;
     const id = randomUUID();
     await client.query(
       'INSERT INTO "_prisma_migrations" (id, checksum, started_at, migration_name) VALUES ($1, $2, now(), $3)',
@@ -147,8 +147,7 @@ async function applyLocked(
 
 /** `migrate resolve --rolled-back NAME`: marks a failed migration rolled back, as Prisma does. */
 export async function markRolledBack(databaseUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'rongsync-migrate' });
-  await client.connect();
+  const client = await connect(databaseUrl);
   try {
     const res = await client.query(
       `UPDATE "_prisma_migrations" SET rolled_back_at = now()
