@@ -1,11 +1,13 @@
 // `rongsync plan` — what would change; nothing is written to RongCloud. Exit codes follow
 // Terraform's -detailed-exitcode so it can gate CI: 0 = in sync, 2 = drift found, 1 = error
-// (including groups whose remote state could not be read).
+// (including groups whose remote state could not be read). SIGINT / SIGTERM abort the run cleanly
+// and exit 130 / 143.
 import type { Command } from 'commander';
 import { openReconciler } from '../../reconcile/open.js';
 import { runOnce } from '../../reconcile/run.js';
 import type { PlannedCall } from '../../reconcile/plan/types.js';
 import type { CliContext } from '../context.js';
+import { onInterrupt } from '../interrupt.js';
 import { addScopeFlags, reportText, scopeOf, type ScopeFlags } from './reconcile-flags.js';
 
 export function describeCall(c: PlannedCall): string {
@@ -32,8 +34,9 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .action(async (flags: ScopeFlags & { json?: boolean }) => {
       const config = ctx.config();
       const r = openReconciler(config, ctx.logger());
+      const interrupt = onInterrupt(ctx);
       try {
-        const result = await runOnce(r.deps, { trigger: 'manual', mode: 'detect', ...scopeOf(flags), collectCalls: true });
+        const result = await runOnce(r.deps, { trigger: 'manual', mode: 'detect', ...scopeOf(flags), collectCalls: true, signal: interrupt.signal });
         const drift = result.counts.drifted > 0;
         const failed = result.status === 'failed' || result.counts.unknown > 0;
         ctx.exitCode = failed ? 1 : drift ? 2 : 0;
@@ -66,7 +69,10 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         } else if (!drift) {
           ctx.stdout.write('\nNo changes: RongCloud matches the tables for the groups checked.\n');
         }
+      } catch (e) {
+        interrupt.caught(e);
       } finally {
+        interrupt.done();
         await r.close();
       }
     });
