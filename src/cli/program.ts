@@ -2,14 +2,12 @@
 // itself here; the program is built fresh per invocation so tests can run it in-process.
 //
 // Failures a user can fix print as one or two lines — what is wrong and the fix — and exit 1; the
-// stack (with the driver error it was translated from) only at LOG_LEVEL=debug. Commands that use
-// rongsync's tables first check that the database is reachable and migrated (one query), so a
-// database that is down, missing or behind says so before anything else happens.
+// stack (with the driver error it was translated from) only at LOG_LEVEL=debug. (Commands that use
+// rongsync's tables check that the database is migrated at their first query: src/db/client.ts.)
 import { inspect } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
 import { databaseTarget, translateDatabaseError } from '../db/errors.js';
-import { assertSchemaReady } from '../db/migrate/status.js';
 import { RongsyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { registerEmulator } from './commands/emulator.js';
@@ -24,19 +22,6 @@ import { registerServe } from './commands/serve.js';
 import type { CliContext } from './context.js';
 
 const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerPlan, registerApply, registerServe, registerEmulator, registerReport, registerQuarantine, registerPause, registerPrune];
-
-/**
- * Commands that do not need a migrated database at start: `migrate` makes it so, the emulator
- * needs none, and `serve` waits for it (logging why) instead of exiting.
- */
-const NO_SCHEMA_CHECK = new Set(['migrate', 'emulator', 'serve']);
-
-/** The top-level command an action belongs to (`quarantine` for `quarantine list`). */
-function topLevelName(cmd: Command): string {
-  let c = cmd;
-  while (c.parent?.parent) c = c.parent;
-  return c.name();
-}
 
 export interface RunCliOptions {
   env: Record<string, string | undefined>;
@@ -66,9 +51,6 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
       writeErr: (s) => stderr.write(s),
     });
   for (const register of COMMANDS) register(program, ctx);
-  program.hook('preAction', async (_program, action) => {
-    if (!NO_SCHEMA_CHECK.has(topLevelName(action))) await assertSchemaReady(ctx.config().databaseUrl);
-  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

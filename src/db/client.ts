@@ -11,7 +11,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { toError } from '../errors.js';
-import { databaseTarget, translateDatabaseError } from './errors.js';
+import { databaseTarget, translateDatabaseError, type DatabaseTarget } from './errors.js';
+import { readMigrationState, schemaProblem } from './migrate/status.js';
 
 export interface Database {
   prisma: PrismaClient;
@@ -25,6 +26,13 @@ export interface DatabaseOptions {
   maxConnections?: number;
   /** Shown in pg_stat_activity. @default 'rongsync' */
   applicationName?: string;
+  /**
+   * Before the first Prisma operation, check once that the database is migrated to this
+   * version's prisma/migrations (one query of `_prisma_migrations`); if not, every operation
+   * fails with the typed error that says to run `rongsync migrate` — instead of a missing table
+   * or column halfway through a command. @default true
+   */
+  checkSchema?: boolean;
 }
 
 export function openDatabase(databaseUrl: string, options: DatabaseOptions = {}): Database {
@@ -36,7 +44,9 @@ export function openDatabase(databaseUrl: string, options: DatabaseOptions = {})
   // An idle client that errors (server restart) must not crash the process; the pool drops it, and
   // the next query opens a new connection.
   pool.on('error', () => {});
-  const prisma = translatingClient(new PrismaClient({ adapter: new PrismaPg(pool) }), databaseTarget(databaseUrl));
+  const target = databaseTarget(databaseUrl);
+  const ready = options.checkSchema === false ? undefined : once(() => schemaCheck(pool, databaseUrl));
+  const prisma = translatingClient(new PrismaClient({ adapter: new PrismaPg(pool) }), target, ready);
   return {
     prisma,
     pool,
@@ -52,10 +62,11 @@ export function openDatabase(databaseUrl: string, options: DatabaseOptions = {})
  * same runtime surface for everything rongsync calls; its static type is a different (generated)
  * type, hence the cast back to PrismaClient.
  */
-function translatingClient(prisma: PrismaClient, target: ReturnType<typeof databaseTarget>): PrismaClient {
+function translatingClient(prisma: PrismaClient, target: DatabaseTarget, ready: (() => Promise<void>) | undefined): PrismaClient {
   return prisma.$extends({
     query: {
       async $allOperations({ args, query }) {
+        await ready?.();
         try {
           return await query(args);
         } catch (e) {
@@ -64,6 +75,35 @@ function translatingClient(prisma: PrismaClient, target: ReturnType<typeof datab
       },
     },
   }) as unknown as PrismaClient;
+}
+
+async function schemaCheck(pool: pg.Pool, databaseUrl: string): Promise<void> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (e) {
+    throw translateDatabaseError(e, databaseTarget(databaseUrl));
+  }
+  let state: Awaited<ReturnType<typeof readMigrationState>>;
+  try {
+    state = await readMigrationState(client);
+  } catch (e) {
+    client.release(true); // a connection in doubt is not reused
+    throw translateDatabaseError(e, databaseTarget(databaseUrl));
+  }
+  client.release();
+  const problem = schemaProblem(state, databaseUrl);
+  if (problem) throw problem;
+}
+
+/** `fn` once it succeeded; a failure (the database was down) is tried again next time. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () =>
+    (done ??= fn().catch((e: unknown) => {
+      done = undefined;
+      throw e;
+    }));
 }
 
 /**

@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyMigrations, markRolledBack, type PrismaMigrationRow } from '../../src/db/migrate/apply.js';
+import { DatabaseMissingError } from '../../src/db/errors.js';
 import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../../src/db/migrate/files.js';
 import { MigrationError } from '../../src/errors.js';
 import { createEmptyDatabase, type EmptyDatabase } from '../helpers/database.js';
+
 
 const dbs: EmptyDatabase[] = [];
 afterEach(async () => {
@@ -178,7 +180,9 @@ describe('applyMigrations', () => {
 
   it('says clearly when the database cannot be reached', async () => {
     const err = await applyMigrations({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/rs_does_not_exist' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(MigrationError);
-    expect((err as Error).message).toMatch(/^cannot connect to the database: .*rs_does_not_exist/);
+    expect(err).toBeInstanceOf(DatabaseMissingError);
+    expect((err as Error).message).toBe(
+      'database "rs_does_not_exist" does not exist on 127.0.0.1:5432. Create it with `createdb rs_does_not_exist`, then run `rongsync migrate`.',
+    );
   });
 });
