@@ -64,6 +64,8 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
   readonly #maxRetryMs: number;
   #runRetryMs = FIRST_RETRY_MS;
   #runRetry: NodeJS.Timeout | undefined;
+  /** Counts leadership changes, so work set up for a term that ended is not started. */
+  #term = 0;
 
   constructor(deps: ReconcileDeps, options: ServiceOptions) {
     super();
@@ -129,7 +131,11 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
     if (this.#stopping) return;
     const { logger, config } = this.#deps;
     logger.info('became leader');
+    const term = ++this.#term;
     await this.#listener.start(); // never throws: a failed connect is reported on 'error' and retried
+    // Stopped or lost leadership meanwhile: a cron task scheduled now would outlive the service
+    // (and keep the process from exiting after SIGTERM).
+    if (this.#stopping || term !== this.#term || !this.#leader.isLeader) return;
     this.#cronTask = cron.schedule(config.reconcile.cron, () => this.#enqueue('cron'), { name: 'rongsync-reconcile', noOverlap: true });
     this.emit('leader');
     // Catch up on everything that changed while no leader was running.
@@ -137,6 +143,7 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
   }
 
   #loseLeadership(reason: string): void {
+    this.#term++;
     this.#deps.logger.warn({ reason }, 'lost leadership; stopping work');
     this.#abort?.abort();
     clearTimeout(this.#runRetry);
