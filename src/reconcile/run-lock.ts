@@ -65,17 +65,34 @@ export function sessionRunLock(databaseUrl: string, logger: Logger, options: Ses
       }
       // A session the server ended without the client noticing (a silent network cut) is found
       // by a periodic query with a timeout; a terminated one is reported at once by openSession.
-      const check = setInterval(() => {
-        client.query('SELECT 1').catch((e: unknown) => loseWith(e instanceof Error ? e : new Error(String(e))));
-      }, checkMs);
-      check.unref();
+      // One check at a time (a session runs one query at a time): the next is scheduled when the
+      // last has answered.
       let released = false;
+      let checking: Promise<void> | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const scheduleCheck = () => {
+        timer = setTimeout(() => {
+          checking = client
+            .query('SELECT 1')
+            .then(
+              () => {},
+              (e: unknown) => loseWith(e instanceof Error ? e : new Error(String(e))),
+            )
+            .finally(() => {
+              checking = undefined;
+              if (!released && !lost.signal.aborted) scheduleCheck();
+            });
+        }, checkMs);
+        timer.unref();
+      };
+      scheduleCheck();
       return {
         lost: lost.signal,
         async release() {
           if (released) return;
           released = true;
-          clearInterval(check);
+          clearTimeout(timer);
+          await checking;
           if (!lost.signal.aborted) await client.query('SELECT pg_advisory_unlock($1)', [RUN_LOCK_KEY]).catch(() => {});
           // Ending the session frees the lock in any case.
           await client.end().catch(() => {});
