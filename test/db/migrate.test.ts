@@ -12,7 +12,6 @@ import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../../src/db/migrate/fil
 import { MigrationError } from '../../src/errors.js';
 import { createEmptyDatabase, type EmptyDatabase } from '../helpers/database.js';
 
-
 const dbs: EmptyDatabase[] = [];
 afterEach(async () => {
   while (dbs.length) await dbs.pop()!.drop();
