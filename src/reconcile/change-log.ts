@@ -5,7 +5,7 @@
 // when its transaction commits, so a row with a lower id can still become visible after the read
 // (a transaction that wrote first but committed later) — deleting by id range would drop it
 // unapplied. Nothing is lost while the service is down.
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 export interface DirtyGroup {
   groupId: string;
@@ -53,4 +53,35 @@ export async function markDirty(prisma: PrismaClient, groupIds: string[], op: st
   if (groupIds.length === 0) return;
   await prisma.$executeRaw`
     INSERT INTO rongsync_changes (group_id, source, op) SELECT u, 'rongsync', ${op} FROM unnest(${groupIds}::text[]) u`;
+}
+
+export interface Backlog {
+  /** Groups with unacknowledged changes. */
+  groups: number;
+  /** When the oldest unacknowledged change was made (null: none). */
+  oldestChangeAt: Date | null;
+}
+
+/** The dirty backlog: what `serve` still has to apply. */
+export async function backlog(prisma: PrismaClient): Promise<Backlog> {
+  const [r] = await prisma.$queryRaw<[{ groups: bigint; oldest: Date | null }]>`
+    SELECT count(DISTINCT group_id) AS groups, min(changed_at) AS oldest FROM rongsync_changes`;
+  return { groups: Number(r.groups), oldestChangeAt: r.oldest };
+}
+
+/** One group's unacknowledged change rows, oldest first. */
+export async function pendingChanges(prisma: PrismaClient, groupId: string, limit = 50): Promise<Array<{ id: bigint; source: string; op: string; changedAt: Date }>> {
+  const rows = await prisma.change.findMany({ where: { groupId }, orderBy: { id: 'asc' }, take: limit });
+  return rows.map((r) => ({ id: r.id, source: r.source, op: r.op, changedAt: r.changedAt }));
+}
+
+/**
+ * Marks groups dirty on an operator's behalf (release, resume) the way the app's triggers do:
+ * a change row each and a NOTIFY that wakes a running `serve` — both only if the transaction
+ * commits. (Runs leave their own marks with `markDirty`, without a NOTIFY: a detect-mode service
+ * would otherwise wake itself up for ever.)
+ */
+export async function markDirtyAndNotify(prisma: PrismaClient | Prisma.TransactionClient, groupIds: string[], op: 'RELEASE' | 'RESUME'): Promise<void> {
+  if (groupIds.length === 0) return;
+  await prisma.$executeRaw`SELECT rongsync_record_changes(${groupIds}::text[], 'operator', ${op})`;
 }

@@ -15,13 +15,15 @@ import { applyPlan, type ApplyResult, type CallFailure } from './apply.js';
 import type { CallLog } from './call-log.js';
 import { ackChanges, markDirty, type DirtyGroup } from './change-log.js';
 import { CredentialsRefusedError, stopOnCredentials, type GuardedRemote } from './credentials.js';
+import { writeDriftItems } from './drift-items.js';
 import { writeStates } from './group-state.js';
 import { clearInDoubt, listInDoubt } from './in-doubt.js';
-import { loadSnapshots, loadUsers, type GroupSnapshot } from './observe.js';
+import { groupInput, planPolicy, syncCandidates } from './inputs.js';
+import { loadSnapshots } from './observe.js';
 import { planReconcile } from './plan/plan.js';
-import type { GroupInput, Plan, PlannedCall, PlanPolicy, RemoteObservation, UserInput } from './plan/types.js';
+import type { GroupInput, Plan, PlannedCall } from './plan/types.js';
 import { systemClock, type Clock, type RemoteGroups } from './ports.js';
-import { readGroups, type ReadOutcome } from './read-remote.js';
+import { readGroups } from './read-remote.js';
 import type { RunLock } from './run-lock.js';
 import { createRun, finishRun, heartbeat, markInterrupted } from './runs.js';
 import { resolveScope } from './scope.js';
@@ -189,11 +191,6 @@ function abortReason(signal: AbortSignal): string {
   return 'shutting down';
 }
 
-function shadowObservation(s: GroupSnapshot['shadow']): RemoteObservation {
-  if (!s || s.members.length === 0) return { status: 'known', exists: false, name: null, members: [], source: 'shadow' };
-  return { status: 'known', exists: true, name: s.name, members: s.members, source: 'shadow' };
-}
-
 interface BatchOutcome {
   plan: Plan;
   items: GroupOutcome[];
@@ -234,18 +231,10 @@ async function reconcileBatch(
   await clearInDoubt(prisma, readOk.map((r) => r.groupId));
 
   const inputs: GroupInput[] = snapshots.map((s) => groupInput(s, reads.get(s.id)));
-  const users = await syncCandidates(deps, inputs, batch);
+  const users = await syncCandidates(prisma, config, inputs, batch);
   const allowDeletes = request.allowDeletes || config.reconcile.allowDeletes;
-  const policy = (syncCalls: boolean, approve: boolean): PlanPolicy => ({
-    limits: config.limits,
-    dismissOperator: config.reconcile.dismissOperator,
-    ignoreUsers: config.reconcile.ignoreUsers,
-    // The count guard spans the whole run: batches share one budget.
-    maxDeletes: approve ? config.reconcile.maxDeletes : Math.max(0, config.reconcile.maxDeletes - budget.deletes),
-    maxDeleteShare: config.reconcile.maxDeleteShare,
-    allowDeletes: approve,
-    syncCalls,
-  });
+  // The count guard spans the whole run: batches share one budget.
+  const policy = (syncCalls: boolean, approve: boolean) => planPolicy(config, { syncCalls, allowDeletes: approve, deletesSoFar: budget.deletes });
   const plan = planReconcile({ groups: inputs, users, policy: policy(config.reconcile.syncCalls, allowDeletes) });
 
   let applied: ApplyResult | undefined;
@@ -308,10 +297,7 @@ async function reconcileBatch(
   });
 
   await writeStates(prisma, settlement.states, now);
-  // Drift items are written per batch, so a run over 100k groups never builds one huge insert.
-  for (let i = 0; i < settlement.items.length; i += 500) {
-    await prisma.driftItem.createMany({ data: settlement.items.slice(i, i + 500).map((it) => ({ runId, ...it })) });
-  }
+  await writeDriftItems(prisma, runId, settlement.items);
   await ackChanges(prisma, settlement.acks);
   await markDirty(prisma, settlement.markDirty, 'DRIFT');
   if (request.mode === 'apply') await recordOwners(prisma, batch);
@@ -325,32 +311,4 @@ async function reconcileBatch(
     blocked: plan.blocked ? { reason: plan.blocked.reason, deletes: plan.blocked.deletes, share: plan.blocked.share } : null,
     acked: settlement.acks.length,
   };
-}
-
-function groupInput(s: GroupSnapshot, read: ReadOutcome | undefined): GroupInput {
-  return {
-    id: s.id,
-    desired: s.desired,
-    remote: read?.observation ?? shadowObservation(s.shadow),
-    paused: s.state?.paused ?? false,
-    additive: s.state?.additive ?? false,
-    quarantined: s.state?.quarantinedAt != null,
-    lastOwnerId: s.desired?.ownerId ?? s.shadow?.ownerId ?? null,
-  };
-}
-
-/** Users on either side of a difference may be covered by a per-user sync. */
-async function syncCandidates(deps: BatchDeps, inputs: GroupInput[], batch: string[]): Promise<Map<string, UserInput>> {
-  const { config } = deps;
-  const edgeUsers = new Set<string>();
-  if (config.reconcile.syncCalls) {
-    for (const g of inputs) {
-      if (g.remote.status !== 'known' || !g.desired) continue;
-      const remote = new Set(g.remote.members);
-      const desired = new Set(g.desired.members);
-      for (const u of desired) if (!remote.has(u)) edgeUsers.add(u);
-      for (const u of remote) if (!desired.has(u)) edgeUsers.add(u);
-    }
-  }
-  return loadUsers(deps.prisma, [...edgeUsers], batch, config.limits.maxMembersPerGroup);
 }

@@ -41,6 +41,7 @@ const CONDITION_WORDS: Record<GroupCondition, string> = {
   paused: 'paused with drift',
   drifted: 'drifted',
   in_sync: 'in sync',
+  unchecked: 'not checked yet',
 };
 
 /** Known drift as text: one tally line, then the first groups with why they wait and until when. */
