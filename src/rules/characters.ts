@@ -18,8 +18,13 @@ const BIDI = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
 /** A surrogate without its partner: not text; it is sent as U+FFFD, i.e. as a different id. */
 const UNPAIRED_SURROGATE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
 
+/**
+ * The characters an id must not contain, as a bracket expression that JavaScript and Postgres
+ * regular expressions read alike (for SQL that must leave such ids out: `id !~ $1`).
+ */
+export const ID_FORBIDDEN_CHARS = `[${CONTROL}${LINE_SEPARATOR}${BIDI}]`;
 /** What an id must not contain. */
-const IN_ID = new RegExp(`[${CONTROL}${LINE_SEPARATOR}${BIDI}]|${UNPAIRED_SURROGATE}`);
+const IN_ID = new RegExp(`${ID_FORBIDDEN_CHARS}|${UNPAIRED_SURROGATE}`);
 /**
  * What a group name must not contain. Names are text people read, so line breaks and tabs are
  * allowed (RongCloud keeps them, clients show them), as are bidi marks (right-to-left names need
@@ -28,7 +33,7 @@ const IN_ID = new RegExp(`[${CONTROL}${LINE_SEPARATOR}${BIDI}]|${UNPAIRED_SURROG
  */
 const IN_NAME = new RegExp(`[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]|${UNPAIRED_SURROGATE}`);
 /** What is escaped whenever app data is shown. */
-const UNSAFE_TO_SHOW = new RegExp(`[${CONTROL}${LINE_SEPARATOR}${BIDI}]`, 'g');
+const UNSAFE_TO_SHOW = new RegExp(ID_FORBIDDEN_CHARS, 'g');
 
 export type CharClass = 'control character' | 'line separator' | 'bidirectional control' | 'unpaired surrogate';
 
