@@ -136,7 +136,13 @@ export function compareIds(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** A code unit from U+D800 up: only between such units do code-unit and code-point order differ. */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
 /** Distinct ids in compareIds order. */
 export function sortIds(ids: Iterable<string>): string[] {
-  return [...new Set(ids)].sort(compareIds);
+  const out = [...new Set(ids)];
+  // The engine's own sort (code units) is several times faster and gives the same order unless
+  // some id holds a unit from U+D800 up (an emoji, a private-use or a half-width character).
+  return out.some((id) => HIGH_UNIT.test(id)) ? out.sort(compareIds) : out.sort();
 }

@@ -68,6 +68,16 @@ describe('id order', () => {
     );
   });
 
+  it('sortIds gives that order whether or not the ids hold units from U+D800 up', () => {
+    const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }))), (ids) => {
+        expect(sortIds(ids)).toEqual([...new Set(ids)].sort(byBytes));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('sortIds removes duplicates', () => {
     expect(sortIds(new Set(['b', 'a']))).toEqual(['a', 'b']);
     expect(sortIds(['x', 'x'])).toEqual(['x']);
