@@ -41,11 +41,18 @@ export interface ReconcileConfig {
   /** History (runs, drift items, call log) kept this many days; 0 = forever. @default 14 */ retentionDays: number;
 }
 
+export interface HttpConfig {
+  /** @default '127.0.0.1' */ host: string;
+  /** 0 = no HTTP server. @default 9300 */ port: number;
+  /** Required by the console and the JSON API; unset = they are refused. */ adminToken: Secret | undefined;
+}
+
 export interface Config {
   databaseUrl: string;
   remote: RemoteConfig;
   limits: GroupLimits;
   reconcile: ReconcileConfig;
+  http: HttpConfig;
   logLevel: string;
 }
 
@@ -94,6 +101,7 @@ export function loadConfig(env: Env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const secret = get<string | undefined>('RONGCLOUD_APP_SECRET');
+  const token = get<string | undefined>('RONGSYNC_ADMIN_TOKEN');
   return deepFreeze({
     databaseUrl: get<string>('DATABASE_URL'),
     remote: {
@@ -126,6 +134,11 @@ export function loadConfig(env: Env): Config {
       quarantineAfter: get<number>('RONGSYNC_QUARANTINE_AFTER'),
       mode: get<'apply' | 'detect'>('RONGSYNC_MODE'),
       retentionDays: get<number>('RONGSYNC_RETENTION_DAYS'),
+    },
+    http: {
+      host: get<string>('RONGSYNC_HTTP_HOST'),
+      port: get<number>('RONGSYNC_HTTP_PORT'),
+      adminToken: token === undefined ? undefined : new Secret(token),
     },
     logLevel: get<string>('LOG_LEVEL'),
   });

@@ -155,5 +155,8 @@ export const ENV_VARS = [
   { name: 'RONGSYNC_QUARANTINE_AFTER', schema: int(1, 1000), default: '5', example: '5', doc: 'Consecutive failed runs after which a group is quarantined.' },
   { name: 'RONGSYNC_RETENTION_DAYS', schema: int(0, 3650), default: '14', example: '14', doc: 'Runs, drift items and remote-call log rows older than this many days are deleted after each cron run (0 = keep forever; the newest run is always kept).' },
   { name: 'RONGSYNC_MODE', schema: z.enum(['apply', 'detect'], { error: 'expected apply or detect' }), default: 'apply', example: 'apply', doc: 'apply = converge RongCloud; detect = observe and report only.' },
+  { name: 'RONGSYNC_HTTP_HOST', schema: nonEmpty, default: '127.0.0.1', example: '0.0.0.0', doc: 'Address the HTTP server of `serve` listens on (health, metrics, console, JSON API). 0.0.0.0 to be reachable from other hosts (the Docker image sets it).' },
+  { name: 'RONGSYNC_HTTP_PORT', schema: int(0, 65_535), default: '9300', example: '9300', doc: 'Port of that HTTP server; 0 turns it off.' },
+  { name: 'RONGSYNC_ADMIN_TOKEN', schema: z.string().trim().min(16, 'must be at least 16 characters'), optional: true, secret: true, example: '<a long random string>', doc: 'Bearer token (or console login) for the web console and the JSON API. Unset: they are refused (health and metrics stay open).' },
   { name: 'LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected one of fatal, error, warn, info, debug, trace, silent' }), default: 'info', example: 'info', doc: 'Log level (pino).' },
 ] as const satisfies readonly EnvVar[];

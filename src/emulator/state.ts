@@ -15,6 +15,8 @@ interface GroupRecord {
 export class GroupStore {
   private readonly groups = new Map<string, GroupRecord>();
   private readonly byUser = new Map<string, Set<string>>();
+  /** Counts every effective change (a member added or removed, a group created, a name changed). */
+  changes = 0;
 
   constructor(private readonly limits: Pick<EmulatorLimits, 'maxMembersPerGroup' | 'maxGroupsPerUser'>) {}
 
@@ -52,7 +54,10 @@ export class GroupStore {
     for (const u of newcomers) this.checkUserRoom(u, 1);
 
     const target = g ?? this.createGroup(groupId, name);
-    if (name !== null) target.name = name;
+    if (name !== null && target.name !== name) {
+      target.name = name;
+      this.changes++;
+    }
     for (const u of newcomers) this.link(groupId, target, u);
   }
 
@@ -74,6 +79,7 @@ export class GroupStore {
   rename(groupId: string, name: string): boolean {
     const g = this.groups.get(groupId);
     if (!g) return false;
+    if (g.name !== name) this.changes++;
     g.name = name;
     return true;
   }
@@ -157,10 +163,12 @@ export class GroupStore {
   private createGroup(id: string, name: string | null): GroupRecord {
     const g: GroupRecord = { name, members: new Set() };
     this.groups.set(id, g);
+    this.changes++;
     return g;
   }
 
   private link(groupId: string, g: GroupRecord, userId: string): void {
+    if (!g.members.has(userId)) this.changes++;
     g.members.add(userId);
     let set = this.byUser.get(userId);
     if (!set) this.byUser.set(userId, (set = new Set()));
@@ -169,6 +177,7 @@ export class GroupStore {
 
   private unlink(groupId: string, g: GroupRecord, userId: string): void {
     if (!g.members.delete(userId)) return;
+    this.changes++;
     if (g.members.size === 0) this.groups.delete(groupId);
     const set = this.byUser.get(userId)!;
     set.delete(groupId);

@@ -17,16 +17,27 @@ export interface DirtyGroup {
   latest: Date;
 }
 
+export interface DirtyQuery {
+  /** Most groups to return, oldest change first. @default no limit */
+  limit?: number;
+  /** Only these groups. */
+  groupIds?: string[];
+  /** Include groups still waiting out a failure backoff (what `plan` lists). @default false */
+  includeBackoff?: boolean;
+}
+
 /**
- * Dirty groups, oldest change first — leaving out groups still waiting out a failure backoff, so
- * a backlog of failing groups can't hide the ones behind it.
+ * Dirty groups, oldest change first — by default leaving out groups still waiting out a failure
+ * backoff, so a backlog of failing groups can't hide the ones behind it.
  */
-export async function readDirtyGroups(prisma: PrismaClient, limit: number, now: Date): Promise<DirtyGroup[]> {
+export async function readDirtyGroups(prisma: PrismaClient, now: Date, query: DirtyQuery = {}): Promise<DirtyGroup[]> {
+  const ids = query.groupIds ?? null;
   const rows = await prisma.$queryRaw<Array<{ group_id: string; change_ids: bigint[]; since: Date; latest: Date }>>`
     SELECT c.group_id, array_agg(c.id) AS change_ids, min(c.changed_at) AS since, max(c.changed_at) AS latest
       FROM rongsync_changes c LEFT JOIN rongsync_group_state s ON s.group_id = c.group_id
-     WHERE s.next_attempt_at IS NULL OR s.next_attempt_at <= ${now} OR s.quarantined_at IS NOT NULL
-     GROUP BY c.group_id ORDER BY min(c.id) LIMIT ${limit}`;
+     WHERE (${query.includeBackoff ?? false} OR s.next_attempt_at IS NULL OR s.next_attempt_at <= ${now} OR s.quarantined_at IS NOT NULL)
+       AND (${ids}::text[] IS NULL OR c.group_id = ANY(${ids}::text[]))
+     GROUP BY c.group_id ORDER BY min(c.id) LIMIT ${query.limit ?? null}`;
   return rows.map((r) => ({ groupId: r.group_id, changeIds: r.change_ids.map(BigInt), since: r.since, latest: r.latest }));
 }
 

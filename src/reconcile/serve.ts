@@ -11,7 +11,7 @@ import type { Logger } from '../log/logger.js';
 import type { RunTrigger } from '../report/types.js';
 import { LeaderLock } from './leader.js';
 import { pruneHistory, retentionCutoff, type PruneResult } from './retention.js';
-import { runOnce, type ReconcileDeps, type RunResult } from './run.js';
+import { MAX_DIRTY_PER_RUN, runOnce, type ReconcileDeps, type RunResult } from './run.js';
 
 export interface ServiceEvents {
   leader: [];
@@ -129,7 +129,7 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
         const interval = next.length === 2 ? next[1]!.getTime() - next[0]!.getTime() : 300_000;
         verify = verificationSliceSize(Number(n), interval, config.reconcile.verifyPeriodHours * 3_600_000);
       }
-      const result = await runOnce(this.#deps, { trigger, mode: config.reconcile.mode, verify, signal: this.#abort.signal });
+      const result = await runOnce(this.#deps, { trigger, mode: config.reconcile.mode, verify, signal: this.#abort.signal, maxDirty: MAX_DIRTY_PER_RUN });
       this.emit('run', result);
       // A backlog larger than one run (e.g. after a huge bulk write) keeps draining.
       if (result.moreDirty && result.status !== 'failed') this.#enqueue('change');

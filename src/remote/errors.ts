@@ -181,3 +181,31 @@ export function isTransient(e: unknown): boolean {
   if (e instanceof RemoteError) return isServerFailure(e.httpStatus, e.code) || isRateLimited(e.httpStatus, e.code);
   return false;
 }
+
+/**
+ * RongCloud refused the app's credentials (1001 unknown app key / key and secret mismatch, 1004
+ * signature error, or a bare HTTP 401/403): a fault of the configuration, not of any group. A run
+ * stops at the first one and counts nothing towards any group's quarantine.
+ */
+export function isCredentialsError(e: unknown): e is RemoteError {
+  if (!(e instanceof RemoteError) || e instanceof RateLimitError) return false;
+  if (e.code === 1001 || e.code === 1004) return true;
+  return e.code === undefined && (e.httpStatus === 401 || e.httpStatus === 403);
+}
+
+/** What an operator reads when the credentials are refused. */
+export const CREDENTIALS_FIX = 'RongCloud refused the signature — check RONGCLOUD_APP_KEY / RONGCLOUD_APP_SECRET';
+
+/**
+ * Whether a failed write surely did not change anything remotely: it was never sent (invalid
+ * input, client closed before sending), or RongCloud answered a refusal (a 4xx code, rate
+ * limiting). Not so for no answer, a 5xx or a malformed answer — the write may have landed.
+ * A batched write that applied some of its sub-calls (completedIds) changed something.
+ */
+export function surelyNotApplied(e: unknown): boolean {
+  if (e instanceof RemoteEdgeError && e.completedIds.length > 0) return false;
+  if (e instanceof RemoteValidationError || e instanceof RateLimitError) return true;
+  if (e instanceof ClientClosedError) return false; // it may have been on the wire when closed
+  if (e instanceof RemoteError) return !isServerFailure(e.httpStatus, e.code);
+  return false;
+}

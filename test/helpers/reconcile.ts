@@ -5,8 +5,9 @@ import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/em
 import { silentLogger } from '../../src/log/logger.js';
 import { CallLog } from '../../src/reconcile/call-log.js';
 import { poolRunLock } from '../../src/reconcile/run-lock.js';
-import type { ReconcileDeps, RunRequest, RunResult } from '../../src/reconcile/run.js';
+import type { GroupOutcome, ReconcileDeps, RunRequest, RunResult } from '../../src/reconcile/run.js';
 import { runOnce } from '../../src/reconcile/run.js';
+import type { PlannedCall } from '../../src/reconcile/plan/types.js';
 import { GroupClient } from '../../src/remote/group-client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -21,11 +22,29 @@ export interface Harness {
   deps: ReconcileDeps;
   /** A second client, outside rongsync, for injecting remote drift. */
   stranger: GroupClient;
-  run(request?: Partial<RunRequest>): Promise<RunResult>;
+  /** One run; its drift items and planned calls are collected from the batches for the test. */
+  run(request?: Partial<RunRequest>): Promise<CollectedRun>;
   /** Emulator groups as { id: sorted members }, names apart. */
   remoteMembers(): Record<string, string[]>;
   remoteNames(): Record<string, string | null>;
   close(): Promise<void>;
+}
+
+export type CollectedRun = RunResult & { items: GroupOutcome[]; calls: PlannedCall[] };
+
+/** runOnce, keeping every batch's items and calls (tests are small; the service keeps none). */
+export async function collectRun(deps: ReconcileDeps, request: RunRequest): Promise<CollectedRun> {
+  const items: GroupOutcome[] = [];
+  const calls: PlannedCall[] = [];
+  const result = await runOnce(deps, {
+    ...request,
+    onBatch: async (b) => {
+      items.push(...b.items);
+      calls.push(...b.calls);
+      await request.onBatch?.(b);
+    },
+  });
+  return { ...result, items, calls };
 }
 
 /** `emulatorOptions`: options of the emulator (e.g. limits lowered to match the env's). */
@@ -54,7 +73,7 @@ export async function createHarness(env: Record<string, string> = {}, emulatorOp
     env: fullEnv,
     deps,
     stranger,
-    run: (request = {}) => runOnce(deps, { trigger: 'manual', mode: 'apply', ...request }),
+    run: (request = {}) => collectRun(deps, { trigger: 'manual', mode: 'apply', ...request }),
     remoteMembers: () => Object.fromEntries(Object.entries(emulator.state().groups).filter(([, g]) => g.members.length > 0).map(([id, g]) => [id, g.members])),
     remoteNames: () => Object.fromEntries(Object.entries(emulator.state().groups).filter(([, g]) => g.members.length > 0).map(([id, g]) => [id, g.name])),
     async close() {

@@ -105,3 +105,25 @@ it('group and user ids holding control or bidi characters are unreconcilable wit
     await h.close();
   }
 });
+
+it('the verification slice never picks a group id the client would refuse (it would head every slice, never read)', async () => {
+  const h = await createHarness({ RONGCLOUD_GROUP_ID_MAX: '30' }, { limits: { groupIdMax: 30 } });
+  try {
+    const bad = [EMOJI, 'nl\n1', 'rlo\u202ex'];
+    await h.t.sql(`INSERT INTO groups (id, name) SELECT g, g FROM unnest($1::text[]) g`, [[...bad, 'g1', 'g2']]);
+    await h.t.sql(`INSERT INTO group_members SELECT g, 'u' FROM unnest($1::text[]) g`, [[...bad, 'g1', 'g2']]);
+    await h.run();
+    const seen = h.emulator.calls().length;
+    // Never read, the bad ids keep a NULL read_at: first in line for every slice, unless left out.
+    await h.run({ verify: 2 });
+    await h.run({ verify: 2 });
+    const read = h.emulator
+      .calls()
+      .slice(seen)
+      .filter((c) => c.path === '/group/user/query.json')
+      .map((c) => c.params['groupId']![0]);
+    expect(read.sort()).toEqual(['g1', 'g1', 'g2', 'g2']);
+  } finally {
+    await h.close();
+  }
+});

@@ -2,12 +2,16 @@
 // Terraform's -detailed-exitcode so it can gate CI: 0 = in sync, 2 = drift found, 1 = error
 // (including groups whose remote state could not be read).
 import type { Command } from 'commander';
-import { openReconciler } from '../../reconcile/open.js';
-import { runOnce } from '../../reconcile/run.js';
+import { knownDrift } from '../../reconcile/group-state.js';
+import { openReconciler, type Reconciler } from '../../reconcile/open.js';
 import type { PlannedCall } from '../../reconcile/plan/types.js';
+import { runOnce } from '../../reconcile/run.js';
+import { verificationSummary } from '../../reconcile/shadow.js';
+import { planVerdict } from '../../reconcile/verdict.js';
 import { terminalSafe as t } from '../../report/format.js';
+import { loadRunReport } from '../../report/index.js';
 import type { CliContext } from '../context.js';
-import { addScopeFlags, reportText, scopeOf, type ScopeFlags } from './reconcile-flags.js';
+import { addScopeFlags, knownDriftText, nothingPendingText, reportText, scopeOf, type ScopeFlags } from './reconcile-flags.js';
 
 /** One line per planned call; ids and names are app data, shown through terminalSafe (a newline in a name must not forge a line). */
 export function describeCall(c: PlannedCall): string {
@@ -35,44 +39,53 @@ export function registerPlan(program: Command, ctx: CliContext): void {
   addScopeFlags(program.command('plan').description('show what would change in RongCloud (writes nothing remote; exit 0 in sync, 2 drift, 1 error)'))
     .option('--json', 'print the plan as JSON')
     .action(async (flags: ScopeFlags & { json?: boolean }) => {
-      const config = ctx.config();
-      const r = openReconciler(config, ctx.logger());
+      const r = openReconciler(ctx.config(), ctx.logger());
       try {
-        const result = await runOnce(r.deps, { trigger: 'manual', mode: 'detect', ...scopeOf(flags), collectCalls: true });
-        const drift = result.counts.drifted > 0;
-        const failed = result.status === 'failed' || result.counts.unknown > 0;
-        ctx.exitCode = failed ? 1 : drift ? 2 : 0;
-        if (flags.json) {
-          ctx.stdout.write(
-            `${JSON.stringify(
-              {
-                runId: result.runId,
-                status: result.status,
-                inSync: !drift && !failed,
-                counts: result.counts,
-                blocked: result.blocked,
-                calls: result.calls,
-                items: result.items,
-                error: result.error,
-              },
-              null,
-              2,
-            )}\n`,
-          );
-          return;
-        }
-        ctx.stdout.write(await reportText(r.db.prisma, result));
-        if (result.calls.length > 0) {
-          ctx.stdout.write(`\nPlanned calls (${result.calls.length}):\n`);
-          for (const c of result.calls) ctx.stdout.write(`  ${describeCall(c)}\n`);
-          ctx.stdout.write('\nRun `rongsync apply` to make these changes.\n');
-        } else if (result.counts.checked === 0) {
-          ctx.stdout.write('\nNo pending changes in the tables. `rongsync plan --full` re-reads RongCloud to look for drift made elsewhere.\n');
-        } else if (!drift) {
-          ctx.stdout.write('\nNo changes: RongCloud matches the tables for the groups checked.\n');
-        }
+        await printPlan(ctx, r, flags, 'detect');
       } finally {
         await r.close();
       }
     });
+}
+
+/** Runs a plan (`plan`, `apply --dry-run`), prints it and sets the exit code. */
+export async function printPlan(ctx: CliContext, r: Reconciler, flags: ScopeFlags & { json?: boolean }, mode: 'detect' | 'dry-run'): Promise<void> {
+  const scope = scopeOf(flags);
+  const calls: PlannedCall[] = [];
+  const result = await runOnce(r.deps, { trigger: 'manual', mode, ...scope, onBatch: (b) => void calls.push(...b.calls) });
+  const prisma = r.db.prisma;
+  const known = await knownDrift(prisma, scope.groups ? { groupIds: scope.groups } : {});
+  const verdict = planVerdict(result, known);
+  ctx.exitCode = verdict.exitCode;
+  if (flags.json) {
+    const report = await loadRunReport(prisma, result.runId);
+    ctx.stdout.write(
+      `${JSON.stringify(
+        {
+          runId: result.runId,
+          status: result.status,
+          inSync: verdict.inSync,
+          verdict: verdict.headline,
+          counts: result.counts,
+          blocked: result.blocked,
+          calls,
+          items: report?.items ?? [],
+          knownDrift: known,
+          error: result.error,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return;
+  }
+  ctx.stdout.write(await reportText(prisma, result));
+  if (calls.length > 0) {
+    ctx.stdout.write(`\nPlanned calls (${calls.length}):\n`);
+    for (const c of calls) ctx.stdout.write(`  ${describeCall(c)}\n`);
+    ctx.stdout.write('\nRun `rongsync apply` to make these changes.\n');
+  }
+  if (verdict.inSync && result.counts.checked === 0) ctx.stdout.write(nothingPendingText(await verificationSummary(prisma), new Date()));
+  ctx.stdout.write(knownDriftText(known, 'Known drift'));
+  ctx.stdout.write(`\n${verdict.headline}\n`);
 }
