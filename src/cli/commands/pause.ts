@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import type { Database } from '../../db/client.js';
 import { terminalSafe as t } from '../../report/format.js';
 import type { CliContext } from '../context.js';
-import { markDirty, withDatabase } from './quarantine.js';
+import { markDirty } from '../../reconcile/change-log.js';
+import { withDatabase } from './quarantine.js';
 
 export function registerPause(program: Command, ctx: CliContext): void {
   program

@@ -4,8 +4,8 @@
 // the next run picks them up. All or nothing: an id that is not quarantined releases none.
 import type { Command } from 'commander';
 import { openDatabase, type Database } from '../../db/client.js';
-import type { Prisma } from '../../generated/prisma/client.js';
 import { RongsyncError } from '../../errors.js';
+import { markDirty } from '../../reconcile/change-log.js';
 import { formatAge, formatTimestamp, terminalSafe as t } from '../../report/format.js';
 import type { CliContext } from '../context.js';
 
@@ -83,14 +83,6 @@ export function registerQuarantine(program: Command, ctx: CliContext): void {
       });
       ctx.stdout.write(`released ${ids.map(t).join(', ')} (marked for the next run)\n`);
     });
-}
-
-/**
- * Marks groups for the reconciler the way the app's triggers do: one rongsync_changes row each
- * (source 'operator') and a NOTIFY to wake a running `serve` — both only if the transaction commits.
- */
-export async function markDirty(tx: Prisma.TransactionClient, ids: string[], op: 'RELEASE' | 'RESUME'): Promise<void> {
-  await tx.$executeRaw`SELECT "rongsync_record_changes"(${ids}::text[], 'operator', ${op})`;
 }
 
 export async function withDatabase<T>(ctx: CliContext, fn: (db: Database) => Promise<T>): Promise<T> {
