@@ -84,14 +84,3 @@ export async function pendingChanges(prisma: PrismaClient, groupId: string, limi
   const rows = await prisma.change.findMany({ where: { groupId }, orderBy: { id: 'asc' }, take: limit });
   return rows.map((r) => ({ id: r.id, source: r.source, op: r.op, changedAt: r.changedAt }));
 }
-
-/**
- * Marks groups dirty on an operator's behalf (release, resume) the way the app's triggers do:
- * a change row each and a NOTIFY that wakes a running `serve` — both only if the transaction
- * commits. (Runs leave their own marks with `markDirty`, without a NOTIFY: a detect-mode service
- * would otherwise wake itself up for ever.)
- */
-export async function markDirtyAndNotify(prisma: PrismaClient | Prisma.TransactionClient, groupIds: string[], op: 'RELEASE' | 'RESUME'): Promise<void> {
-  if (groupIds.length === 0) return;
-  await prisma.$executeRaw`SELECT rongsync_record_changes(${groupIds}::text[], 'operator', ${op})`;
-}
