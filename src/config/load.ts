@@ -1,6 +1,7 @@
 // Reads the environment ONCE into a typed, frozen Config (see schema.ts for the variables).
 // A bad value fails here, at start-up, naming the variable, the problem and a good example.
 import { ConfigError } from '../errors.js';
+import type { LogFormat, LogLevel } from '../log/setup.js';
 import { ENV_VARS, RONGCLOUD_ID_CAP, type EnvVar } from './schema.js';
 import { Secret } from './secret.js';
 
@@ -44,7 +45,10 @@ export interface Config {
   remote: RemoteConfig;
   limits: GroupLimits;
   reconcile: ReconcileConfig;
-  logLevel: string;
+  /** LOG_LEVEL; undefined when unset (src/log/setup.ts picks the level then). */
+  logLevel: LogLevel | undefined;
+  /** @default 'auto' */
+  logFormat: LogFormat;
 }
 
 type Env = Record<string, string | undefined>;
@@ -122,7 +126,8 @@ export function loadConfig(env: Env): Config {
       mode: get<'apply' | 'detect'>('RONGSYNC_MODE'),
       retentionDays: get<number>('RONGSYNC_RETENTION_DAYS'),
     },
-    logLevel: get<string>('LOG_LEVEL'),
+    logLevel: get<LogLevel | undefined>('LOG_LEVEL'),
+    logFormat: get<LogFormat>('LOG_FORMAT'),
   });
 }
 

@@ -4,6 +4,7 @@
 // configuration table are checked against this list by test/config/config.test.ts.
 import cron from 'node-cron';
 import { z } from 'zod';
+import { LOG_FORMATS, LOG_LEVELS } from '../log/setup.js';
 
 /** `maxWhy`, when given, says in the error message why the maximum is what it is. */
 const int = (min: number, max = Number.MAX_SAFE_INTEGER, maxWhy?: string) =>
@@ -139,5 +140,6 @@ export const ENV_VARS = [
   { name: 'RONGSYNC_QUARANTINE_AFTER', schema: int(1, 1000), default: '5', example: '5', doc: 'Consecutive failed runs after which a group is quarantined.' },
   { name: 'RONGSYNC_RETENTION_DAYS', schema: int(0, 3650), default: '14', example: '14', doc: 'Runs, drift items and remote-call log rows older than this many days are deleted after each cron run (0 = keep forever; the newest run is always kept).' },
   { name: 'RONGSYNC_MODE', schema: z.enum(['apply', 'detect'], { error: 'expected apply or detect' }), default: 'apply', example: 'apply', doc: 'apply = converge RongCloud; detect = observe and report only.' },
-  { name: 'LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected one of fatal, error, warn, info, debug, trace, silent' }), default: 'info', example: 'info', doc: 'Log level (pino).' },
+  { name: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }), optional: true, example: 'info', doc: 'Log level (pino). Unset: info, except that one-shot commands (plan, apply, report, …) writing human logs to a terminal show only warnings and errors, since their report says the rest.' },
+  { name: 'LOG_FORMAT', schema: z.enum(LOG_FORMATS, { error: `expected one of ${LOG_FORMATS.join(', ')}` }), default: 'auto', example: 'json', doc: 'auto = human lines when stderr is a terminal, JSON lines otherwise; json or pretty to choose. Logs always go to stderr.' },
 ] as const satisfies readonly EnvVar[];
