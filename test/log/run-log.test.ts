@@ -1,15 +1,16 @@
 // The run-finished log line: level by outcome, failed groups named with why, bounded.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { runFinishedLog, runLogLevel, type RunEnd } from '../../src/log/run-log.js';
 import type { RunResult } from '../../src/reconcile/run.js';
-
-// The reconciler's result is what the line is built from: `runFinishedLog(result)` type-checks.
-export const fromRunResult = (result: RunResult): RunEnd => result;
 
 const counts = { checked: 10, inSync: 7, drifted: 3, fixed: 3, failed: 0, unreconcilable: 0, quarantined: 0, unknown: 0 };
 const ok: RunEnd = { status: 'succeeded', counts, durationMs: 120, blocked: null, error: null, items: [{ groupId: 'g1', kind: 'members', outcome: 'fixed', reason: null, errorCode: null }] };
 
 describe('runLogLevel', () => {
+  it("takes the reconciler's RunResult as it is (checked by tsc)", () => {
+    expectTypeOf<RunResult>().toExtend<RunEnd>();
+  });
+
   it('is error for a failed run, warn for a partial or guarded one, info otherwise', () => {
     expect(runLogLevel({ status: 'succeeded', blocked: null })).toBe('info');
     expect(runLogLevel({ status: 'partial', blocked: null })).toBe('warn');
