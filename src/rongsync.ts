@@ -31,7 +31,7 @@ import { runOnce, type BatchReport, type ReconcileDeps, type RunResult } from '.
 import { ReconcileService } from './reconcile/serve.js';
 import { verificationSummary, type VerificationSummary } from './reconcile/shadow.js';
 import { applyVerdict, planVerdict, type Verdict } from './reconcile/verdict.js';
-import { listRuns, loadRunReport, type RunSummary } from './report/load.js';
+import { listRuns, loadRunReport, type RunFilter, type RunSummary } from './report/load.js';
 import type { RunReport } from './report/types.js';
 import { GroupClient } from './remote/group-client.js';
 import { terminalSafe } from './rules/characters.js';
@@ -111,7 +111,7 @@ export interface Rongsync {
   /** Starts the service: leader election, change notifications, the cron schedule. */
   serve(options?: ServeOptions): Promise<ReconcileService>;
   report(run: number | 'latest'): Promise<RunReport | null>;
-  runs(options?: { limit?: number }): Promise<RunSummary[]>;
+  runs(filter?: Partial<RunFilter>): Promise<RunSummary[]>;
   status(): Promise<Status>;
   groups(options?: { condition?: GroupCondition; after?: string; limit?: number; search?: string }): Promise<GroupListing[]>;
   /** Null when rongsync knows nothing of the group. `read` adds a fresh read from RongCloud. */
@@ -203,11 +203,11 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
       return service;
     },
     report: (run) => loadRunReport(prisma, run),
-    runs: (o = {}) => listRuns(prisma, o.limit ?? 20),
+    runs: (f = {}) => listRuns(prisma, { limit: 20, ...f }),
     async status() {
       const now = new Date();
       const [lastRuns, b, groups, verification, calls, known] = await Promise.all([
-        listRuns(prisma, 10),
+        listRuns(prisma, { limit: 10 }),
         backlog(prisma),
         countByCondition(prisma),
         verificationSummary(prisma),
