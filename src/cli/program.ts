@@ -6,10 +6,13 @@
 // rongsync's tables check that the database is migrated at their first query: src/db/client.ts.)
 import { inspect } from 'node:util';
 import { Command, CommanderError } from 'commander';
+import { readEnvFile, withEnvFile, type EnvFile } from '../config/env-file.js';
 import { loadConfig, type Config } from '../config/load.js';
 import { databaseTarget, translateDatabaseError } from '../db/errors.js';
 import { RongsyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { chooseLogSetup, wantsColor } from '../log/setup.js';
+import { createRongsync, type Rongsync } from '../rongsync.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerApply } from './commands/apply.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -20,36 +23,65 @@ import { registerQuarantine } from './commands/quarantine.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import type { CliContext } from './context.js';
+import { packageVersion } from './version.js';
 
 const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerPlan, registerApply, registerServe, registerEmulator, registerReport, registerQuarantine, registerPause, registerPrune];
 
+/** Commands that keep running (and log as they go); every other command ends with its own output. */
+const LONG_RUNNING = new Set(['serve', 'emulator']);
+
 export interface RunCliOptions {
+  /** The process environment; wins over the variables of `.env` / `--env-file`. */
   env: Record<string, string | undefined>;
+  /** Where `.env` (and a relative `--env-file`) is looked for. @default process.cwd() */
+  cwd?: string;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
+  /** Logs go to a terminal. @default whether `stderr` is a TTY */
+  terminal?: boolean;
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function runCli(argv: string[], options: RunCliOptions): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
+  const terminal = options.terminal ?? (stderr as Partial<NodeJS.WriteStream>).isTTY === true;
+  let envFile: EnvFile | undefined;
   let config: Config | undefined;
   let logger: Logger | undefined;
-  const ctx: CliContext = {
-    config: () => (config ??= loadConfig(options.env)),
-    logger: () => (logger ??= createLogger(ctx.config().logLevel)),
-    stdout,
-    stderr,
-    exitCode: 0,
-  };
+  let api: Rongsync | undefined;
+  let command = '';
 
   const program = new Command('rongsync')
     .description('Keeps RongCloud IM groups equal to the groups / group_members tables in Postgres.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .option('--env-file <path>', 'read variables from this file instead of ./.env (the environment still wins)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => stdout.write(s),
       writeErr: (s) => stderr.write(s),
     });
+
+  /** The environment over the variables of `.env` (or `--env-file`), read once. */
+  const env = () => withEnvFile(options.env, (envFile ??= readEnvFile(options.cwd ?? process.cwd(), program.opts<{ envFile?: string }>().envFile)));
+  const ctx: CliContext = {
+    config: () => (config ??= loadConfig(env())),
+    logger: () => {
+      if (logger) return logger;
+      const c = ctx.config();
+      const setup = chooseLogSetup({ level: c.logLevel, format: c.logFormat, terminal, oneShot: !LONG_RUNNING.has(command), color: wantsColor(env(), terminal) });
+      return (logger = createLogger(setup));
+    },
+    api: () => (api ??= createRongsync({ loadedConfig: ctx.config(), logger: ctx.logger() })),
+    stdout,
+    stderr,
+    exitCode: 0,
+  };
+  program.hook('preAction', (_program, action) => {
+    command = action.name();
+    // A missing --env-file is an error for every command, also those that need no configuration.
+    env();
+  });
   for (const register of COMMANDS) register(program, ctx);
 
   try {
@@ -60,7 +92,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
       // --help / --version exit 0; usage errors were already printed by commander.
       return e.exitCode;
     }
-    const debug = ['debug', 'trace'].includes(options.env['LOG_LEVEL'] ?? '');
+    const debug = ['debug', 'trace'].includes(config?.logLevel ?? options.env['LOG_LEVEL'] ?? '');
     // A driver error that reached this far untranslated still gets its fix named.
     const error = config ? translateDatabaseError(e, databaseTarget(config.databaseUrl)) : e;
     if (error instanceof RongsyncError) {
@@ -71,5 +103,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
     }
     if (debug) stderr.write(`${inspect(error, { depth: 6 })}\n`);
     return 1;
+  } finally {
+    await api?.close();
   }
 }

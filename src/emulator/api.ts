@@ -40,6 +40,12 @@ interface Answer {
   body: { code: number; [k: string]: unknown };
   headers?: Record<string, string>;
   fault?: string;
+  changed?: boolean;
+}
+
+/** Paths that change state (the two query paths only read). */
+function isWrite(path: string): boolean {
+  return path !== '/group/user/query.json' && path !== '/user/group/query.json';
 }
 
 const EMPTY: Params = Object.freeze({});
@@ -65,8 +71,9 @@ function answerApi(
   if (fault?.kind === 'timeout' || fault?.kind === 'reset') {
     // The answer is lost, but by default the call was processed first (its result is discarded):
     // the change lands, the rate limit is used, exactly as for an answered call.
-    if (fault.applied) handle(req, path, params, body.ok, ctx);
-    record(ctx, seq, at, path, params, 0, 0, fault.kind);
+    const before = ctx.store.changes;
+    const applied = fault.applied ? handle(req, path, params, body.ok, ctx) : undefined;
+    record(ctx, seq, at, path, params, 0, 0, fault.kind, applied?.status === 200 && isWrite(path) ? ctx.store.changes > before : undefined);
     // timeout: never answered, the socket stays open until the client gives up or close() drops it.
     if (fault.kind === 'reset') later(ctx, fault.delayMs, () => req.socket.destroy());
     return;
@@ -88,10 +95,12 @@ function answerApi(
       fault: 'rate-limit-burst',
     };
   } else {
+    const before = ctx.store.changes;
     answer = handle(req, path, params, body.ok, ctx);
+    if (answer.status === 200 && isWrite(path)) answer.changed = ctx.store.changes > before;
   }
 
-  record(ctx, seq, at, path, params, answer.status, answer.body.code, answer.fault);
+  record(ctx, seq, at, path, params, answer.status, answer.body.code, answer.fault, answer.changed);
   const delay = fault?.delayMs ?? 0;
   if (delay > 0) later(ctx, delay, () => sendJson(res, answer.status, answer.body, answer.headers));
   else sendJson(res, answer.status, answer.body, answer.headers);
@@ -139,9 +148,11 @@ function record(
   status: number,
   code: number,
   fault: string | undefined,
+  changed?: boolean,
 ): void {
   const call: CallRecord = { seq, at, path, params, status, code };
   if (fault) call.fault = fault;
+  if (changed !== undefined) call.changed = changed;
   ctx.log.record(call);
 }
 

@@ -16,7 +16,7 @@ export const faultConfigSchema = z
     latencyMs: ms.optional(),
     jitterMs: ms.optional(),
     errorRate: rate.optional(),
-    errorStatus: z.number().int().min(500).max(599).optional(),
+    errorStatus: z.union([z.literal(400), z.number().int().min(500).max(599)]).optional(),
     timeoutRate: rate.optional(),
     resetRate: rate.optional(),
     applyUnanswered: z.boolean().optional(),
@@ -124,7 +124,7 @@ export class FaultInjector {
       if (u < timeout + reset) return { delayMs, kind: 'reset', applied };
       if (u < timeout + reset + error) {
         const status = c.errorStatus ?? 500;
-        return { delayMs, kind: 'error', status, code: status === 504 ? 1050 : 1000 };
+        return { delayMs, kind: 'error', status, code: status === 400 ? 1002 : status === 504 ? 1050 : 1000 };
       }
     }
     return delayMs === 0 ? NO_FAULT : { delayMs };

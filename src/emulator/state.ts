@@ -3,6 +3,7 @@
 // Invariants: a group exists only while it has members (RongCloud: a group exists once it has a
 // member), and byUser[u] contains g exactly when groups[g].members contains u. Capacity rules
 // are checked before any change, so a rejected call changes nothing (all-or-nothing).
+import { sortIds } from '../rules/ids.js';
 import { ApiError } from './errors.js';
 import type { EmulatorGroup, EmulatorLimits, EmulatorSnapshot } from './types.js';
 
@@ -14,6 +15,8 @@ interface GroupRecord {
 export class GroupStore {
   private readonly groups = new Map<string, GroupRecord>();
   private readonly byUser = new Map<string, Set<string>>();
+  /** Counts every effective change (a member added or removed, a group created, a name changed). */
+  changes = 0;
 
   constructor(private readonly limits: Pick<EmulatorLimits, 'maxMembersPerGroup' | 'maxGroupsPerUser'>) {}
 
@@ -24,7 +27,7 @@ export class GroupStore {
   /** Sorted member ids, or [] for a group that does not exist (as RongCloud answers). */
   members(groupId: string): string[] {
     const g = this.groups.get(groupId);
-    return g ? [...g.members].sort() : [];
+    return g ? sortIds(g.members) : [];
   }
 
   /** The user's groups, in the order they were joined. */
@@ -51,7 +54,10 @@ export class GroupStore {
     for (const u of newcomers) this.checkUserRoom(u, 1);
 
     const target = g ?? this.createGroup(groupId, name);
-    if (name !== null) target.name = name;
+    if (name !== null && target.name !== name) {
+      target.name = name;
+      this.changes++;
+    }
     for (const u of newcomers) this.link(groupId, target, u);
   }
 
@@ -73,6 +79,7 @@ export class GroupStore {
   rename(groupId: string, name: string): boolean {
     const g = this.groups.get(groupId);
     if (!g) return false;
+    if (g.name !== name) this.changes++;
     g.name = name;
     return true;
   }
@@ -115,10 +122,10 @@ export class GroupStore {
     const groups: Record<string, EmulatorGroup> = {};
     if (groupId !== undefined) {
       const g = this.groups.get(groupId);
-      if (g) groups[groupId] = { name: g.name, members: [...g.members].sort() };
+      if (g) groups[groupId] = { name: g.name, members: sortIds(g.members) };
       return { groups };
     }
-    for (const [id, g] of this.groups) groups[id] = { name: g.name, members: [...g.members].sort() };
+    for (const [id, g] of this.groups) groups[id] = { name: g.name, members: sortIds(g.members) };
     return { groups };
   }
 
@@ -156,10 +163,12 @@ export class GroupStore {
   private createGroup(id: string, name: string | null): GroupRecord {
     const g: GroupRecord = { name, members: new Set() };
     this.groups.set(id, g);
+    this.changes++;
     return g;
   }
 
   private link(groupId: string, g: GroupRecord, userId: string): void {
+    if (!g.members.has(userId)) this.changes++;
     g.members.add(userId);
     let set = this.byUser.get(userId);
     if (!set) this.byUser.set(userId, (set = new Set()));
@@ -168,6 +177,7 @@ export class GroupStore {
 
   private unlink(groupId: string, g: GroupRecord, userId: string): void {
     if (!g.members.delete(userId)) return;
+    this.changes++;
     if (g.members.size === 0) this.groups.delete(groupId);
     const set = this.byUser.get(userId)!;
     set.delete(groupId);

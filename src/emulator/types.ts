@@ -26,7 +26,10 @@ export interface FaultConfig {
   jitterMs?: number;
   /** Fraction of requests answered with `errorStatus`, refused before processing (not applied). @default 0 */
   errorRate?: number;
-  /** 5xx status used by `errorRate`; 504 answers code 1050, any other code 1000. @default 500 */
+  /**
+   * Status used by `errorRate`: a 5xx (504 answers code 1050, any other code 1000), or 400 for a
+   * parameter refusal (code 1002). @default 500
+   */
   errorStatus?: number;
   /**
    * Fraction of requests never answered (the socket stays open until the client gives up).
@@ -67,7 +70,7 @@ export interface EmulatorOptions {
 
 export interface EmulatorGroup {
   name: string | null;
-  /** Sorted. */
+  /** Sorted by code point (sortIds, the order of COLLATE "C"). */
   members: string[];
 }
 
@@ -88,6 +91,11 @@ export interface CallRecord {
   code: number;
   /** 'error' | 'timeout' | 'reset' | 'rate-limit-burst' when a fault decided the answer. */
   fault?: string;
+  /**
+   * For a write that was processed (answered or not): whether it changed the state. A write that
+   * changes nothing (joining members already in, quitting absent ones…) is a wasted call.
+   */
+  changed?: boolean;
 }
 
 export interface Emulator {

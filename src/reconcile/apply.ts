@@ -1,10 +1,17 @@
 // Executes a plan through the remote client. Calls of one group run in order; different groups
 // run in parallel up to `concurrency` (the client's shared rate limiter and in-flight cap still
-// govern the whole process). Per-user syncs run after the group chains. Every successful call is
-// written to the shadow at once, so a crash or a lost leadership loses nothing and the next run
-// does not repeat finished work. A failing group stops only its own chain.
+// govern the whole process). Per-user syncs run after the group chains. A failing group stops
+// only its own chain.
+//
+// Write-ahead: before the first call is sent, every group a call may change is marked in doubt
+// (in-doubt.ts), one mark per call. A successful call is written to the shadow at once, and its
+// mark settled in that same transaction; a call that surely did not land (refused, never sent)
+// settles its mark at the end. Whatever is still marked when this returns — or when the process
+// dies — is read from RongCloud before the next run plans it.
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { isTransient } from '../remote/errors.js';
+import { isCredentialsError, isTransient, surelyNotApplied, type RemoteError } from '../remote/errors.js';
+import { RemoteEdgeError, RemoteValidationError } from '../remote/errors.js';
+import { markInDoubt, releaseMany, type Intent } from './in-doubt.js';
 import type { Plan, PlannedCall } from './plan/types.js';
 import type { Clock, RemoteGroups } from './ports.js';
 import { recordWrite } from './shadow.js';
@@ -22,10 +29,27 @@ export interface ApplyResult {
   failed: Map<string, CallFailure>;
   callsDone: number;
   callsFailed: number;
-  /** Calls not started because the signal aborted. */
+  /** Calls not started because the signal aborted, a credentials refusal stopped the run, or an earlier call of the chain failed. */
   callsSkipped: number;
-  /** Groups with calls left undone because the signal aborted. */
+  /** Groups with calls left undone because the run stopped. */
   unfinished: Set<string>;
+  /**
+   * Syncs RongCloud refused for a reason in the call itself (a parameter error): the user's groups
+   * are not failed — the caller falls back to per-group calls for them.
+   */
+  refusedSyncs: Map<string, CallFailure>;
+  /** RongCloud refused the credentials: the run must stop (nothing is about any one group). */
+  credentialsError?: RemoteError;
+}
+
+export interface ApplyDeps {
+  remote: RemoteGroups;
+  prisma: PrismaClient;
+  clock: Clock;
+  concurrency: number;
+  /** The run whose writes these are (recorded with the in-doubt marks). */
+  runId: number;
+  signal?: AbortSignal;
 }
 
 async function execute(remote: RemoteGroups, call: PlannedCall): Promise<void> {
@@ -45,9 +69,33 @@ async function execute(remote: RemoteGroups, call: PlannedCall): Promise<void> {
   }
 }
 
+/** A few words for the in-doubt mark: what was sent. */
+export function describeWrite(call: PlannedCall): string {
+  switch (call.kind) {
+    case 'create':
+      return `create with ${call.memberIds.length} member(s)`;
+    case 'invite':
+      return `invite ${call.memberIds.length} member(s)${call.name !== undefined ? ' and rename' : ''}`;
+    case 'kick':
+      return `kick ${call.memberIds.length} member(s)`;
+    case 'refresh':
+      return 'rename';
+    case 'dismiss':
+      return 'dismiss';
+    case 'sync':
+      return `sync of user ${JSON.stringify(call.userId.length > 40 ? `${call.userId.slice(0, 40)}…` : call.userId)}`;
+  }
+}
+
 function failureOf(call: PlannedCall, e: unknown): CallFailure {
   const err = e as { code?: unknown; message?: string };
   return { call, message: err?.message ?? String(e), transient: isTransient(e), ...(typeof err?.code === 'number' ? { code: err.code } : {}) };
+}
+
+/** A sync refused for something in the call itself (not availability, not credentials). */
+function refusedForParameters(e: unknown): boolean {
+  if (e instanceof RemoteValidationError) return true;
+  return e instanceof RemoteEdgeError && surelyNotApplied(e) && !isTransient(e) && !isCredentialsError(e);
 }
 
 /** Runs `tasks` with at most `limit` in flight. */
@@ -59,11 +107,28 @@ async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<voi
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-export async function applyPlan(
-  plan: Plan,
-  deps: { remote: RemoteGroups; prisma: PrismaClient; clock: Clock; concurrency: number; signal?: AbortSignal },
-): Promise<ApplyResult> {
-  const result: ApplyResult = { failed: new Map(), callsDone: 0, callsFailed: 0, callsSkipped: 0, unfinished: new Set() };
+/** The groups each call may change: its own group, or for a sync every group it lists or leaves. */
+function groupsTouched(plan: Plan): Map<PlannedCall, string[]> {
+  const syncGroups = new Map<string, Set<string>>();
+  for (const g of plan.groups) for (const u of g.syncUsers) (syncGroups.get(u) ?? syncGroups.set(u, new Set()).get(u)!).add(g.groupId);
+  const out = new Map<PlannedCall, string[]>();
+  for (const call of plan.calls) {
+    if (call.kind !== 'sync') out.set(call, [call.groupId]);
+    else out.set(call, [...new Set([...call.groups.map((g) => g.id), ...(syncGroups.get(call.userId) ?? [])])].sort());
+  }
+  return out;
+}
+
+export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResult> {
+  const result: ApplyResult = {
+    failed: new Map(),
+    callsDone: 0,
+    callsFailed: 0,
+    callsSkipped: 0,
+    unfinished: new Set(),
+    refusedSyncs: new Map(),
+  };
+  if (plan.calls.length === 0) return result;
   const chains = new Map<string, PlannedCall[]>();
   const syncs: Extract<PlannedCall, { kind: 'sync' }>[] = [];
   for (const call of plan.calls) {
@@ -71,53 +136,88 @@ export async function applyPlan(
     else (chains.get(call.groupId) ?? chains.set(call.groupId, []).get(call.groupId)!).push(call);
   }
 
+  const touched = groupsTouched(plan);
+  const intents = new Map<string, Intent>();
+  for (const [call, groups] of touched) {
+    for (const g of groups) {
+      const i = intents.get(g) ?? intents.set(g, { groupId: g, pending: 0, calls: [] }).get(g)!;
+      i.pending++;
+      i.calls.push(describeWrite(call));
+    }
+  }
+  // Durable before anything is sent: if this fails, nothing is sent.
+  await markInDoubt(deps.prisma, deps.runId, [...intents.values()], deps.clock());
+
+  /** Marks of calls that surely did not land, settled together at the end. */
+  const unsent = new Map<string, number>();
+  const settleUnsent = (call: PlannedCall) => {
+    for (const g of touched.get(call)!) unsent.set(g, (unsent.get(g) ?? 0) + 1);
+  };
+  const groupsOf = (call: PlannedCall): string[] =>
+    call.kind === 'sync' ? plan.groups.filter((g) => g.syncUsers.includes(call.userId)).map((g) => g.groupId) : [call.groupId];
+  const stopped = () => deps.signal?.aborted === true || result.credentialsError !== undefined;
+
+  const skip = (call: PlannedCall) => {
+    result.callsSkipped++;
+    settleUnsent(call);
+    for (const g of groupsOf(call)) result.unfinished.add(g);
+  };
+
   const run = async (call: PlannedCall): Promise<boolean> => {
-    if (deps.signal?.aborted) {
-      result.callsSkipped++;
-      if (call.kind === 'sync') {
-        for (const g of plan.groups) if (g.syncUsers.includes(call.userId)) result.unfinished.add(g.groupId);
-      } else {
-        result.unfinished.add(call.groupId);
-      }
+    if (stopped()) {
+      skip(call);
       return false;
     }
     try {
       await execute(deps.remote, call);
     } catch (e) {
       result.callsFailed++;
-      const failure = failureOf(call, e);
-      if (call.kind === 'sync') {
-        for (const g of plan.groups) if (g.syncUsers.includes(call.userId) && !result.failed.has(g.groupId)) result.failed.set(g.groupId, failure);
-      } else {
-        result.failed.set(call.groupId, failure);
+      if (surelyNotApplied(e)) settleUnsent(call);
+      if (isCredentialsError(e)) {
+        result.credentialsError ??= e;
+        for (const g of groupsOf(call)) result.unfinished.add(g);
+        return false;
       }
+      const failure = failureOf(call, e);
+      if (call.kind === 'sync' && refusedForParameters(e)) {
+        result.refusedSyncs.set(call.userId, failure);
+        return false;
+      }
+      for (const g of groupsOf(call)) if (!result.failed.has(g)) result.failed.set(g, failure);
       return false;
     }
     result.callsDone++;
     try {
-      await recordWrite(deps.prisma, call.kind === 'dismiss' ? { kind: 'dismiss', groupId: call.groupId } : call, deps.clock());
+      await recordWrite(deps.prisma, call.kind === 'dismiss' ? { kind: 'dismiss', groupId: call.groupId } : call, deps.clock(), touched.get(call)!);
     } catch (e) {
-      // The remote call succeeded but the shadow could not record it: report the group as failed
-      // so it is retried (the calls are idempotent) rather than trusting a stale shadow.
+      // RongCloud accepted the call but the shadow could not record it (the database went away):
+      // the group stays in doubt (its mark was not settled) and is read before it is planned again.
       const failure = failureOf(call, e);
       failure.message = `RongCloud accepted the call but the shadow update failed: ${failure.message}`;
-      const groups = call.kind === 'sync' ? plan.groups.filter((g) => g.syncUsers.includes(call.userId)).map((g) => g.groupId) : [call.groupId];
-      for (const g of groups) if (!result.failed.has(g)) result.failed.set(g, failure);
+      for (const g of groupsOf(call)) if (!result.failed.has(g)) result.failed.set(g, failure);
       return false;
     }
     return true;
   };
 
-  await pool([...chains.values()], deps.concurrency, async (chain) => {
-    for (const [i, call] of chain.entries()) {
-      if (!(await run(call))) {
-        result.callsSkipped += chain.length - i - 1;
-        return;
+  try {
+    await pool([...chains.values()], deps.concurrency, async (chain) => {
+      for (const [i, call] of chain.entries()) {
+        if (!(await run(call))) {
+          for (const rest of chain.slice(i + 1)) {
+            result.callsSkipped++;
+            settleUnsent(rest);
+          }
+          return;
+        }
       }
-    }
-  });
-  await pool(syncs, deps.concurrency, async (call) => {
-    await run(call);
-  });
+    });
+    await pool(syncs, deps.concurrency, async (call) => {
+      await run(call);
+    });
+  } finally {
+    // Best effort: a mark left over only costs a read of the group next time.
+    await releaseMany(deps.prisma, unsent).catch(() => {});
+  }
   return result;
 }

@@ -92,3 +92,43 @@ export class CallLog {
     return this.#flushing;
   }
 }
+
+/** One logged attempt, as the explain view shows it. */
+export interface LoggedCall {
+  at: Date;
+  runId: number | null;
+  endpoint: string;
+  outcome: string;
+  code: number | null;
+  httpStatus: number | null;
+  latencyMs: number;
+  attempt: number;
+  error: string | null;
+}
+
+/** The most recent attempts that named this group. */
+export async function recentCalls(prisma: PrismaClient, groupId: string, limit = 20): Promise<LoggedCall[]> {
+  const rows = await prisma.remoteCall.findMany({ where: { groupId }, orderBy: { id: 'desc' }, take: limit });
+  return rows.map((r) => ({
+    at: r.at,
+    runId: r.runId,
+    endpoint: r.endpoint,
+    outcome: r.outcome,
+    code: r.code,
+    httpStatus: r.httpStatus,
+    latencyMs: r.latencyMs,
+    attempt: r.attempt,
+    error: r.error,
+  }));
+}
+
+/** Calls per minute over the last `minutes`, with how many RongCloud rate-limited (1008 / 429). */
+export async function callsPerMinute(prisma: PrismaClient, now: Date, minutes = 60): Promise<Array<{ minute: Date; calls: number; rateLimited: number; failed: number }>> {
+  const since = new Date(now.getTime() - minutes * 60_000);
+  const rows = await prisma.$queryRaw<Array<{ minute: Date; calls: bigint; rate_limited: bigint; failed: bigint }>>`
+    SELECT date_trunc('minute', at) AS minute, count(*) AS calls,
+           count(*) FILTER (WHERE outcome = 'rate_limited') AS rate_limited,
+           count(*) FILTER (WHERE outcome <> 'ok' AND outcome <> 'rate_limited') AS failed
+      FROM rongsync_remote_calls WHERE at >= ${since} GROUP BY 1 ORDER BY 1`;
+  return rows.map((r) => ({ minute: r.minute, calls: Number(r.calls), rateLimited: Number(r.rate_limited), failed: Number(r.failed) }));
+}

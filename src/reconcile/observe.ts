@@ -14,6 +14,8 @@ export interface GroupState {
   consecutiveFailures: number;
   nextAttemptAt: Date | null;
   quarantinedAt: Date | null;
+  quarantineReason: string | null;
+  lastError: string | null;
   driftFirstSeenAt: Date | null;
 }
 
@@ -48,6 +50,8 @@ export async function loadStates(prisma: PrismaClient, groupIds: string[]): Prom
         consecutiveFailures: r.consecutiveFailures,
         nextAttemptAt: r.nextAttemptAt,
         quarantinedAt: r.quarantinedAt,
+        quarantineReason: r.quarantineReason,
+        lastError: r.lastError,
         driftFirstSeenAt: r.driftFirstSeenAt,
       },
     ]),

@@ -136,13 +136,8 @@ export async function withRunLock<T>(
   }
 }
 
-/** The error a run stops with when `signal` aborted: the abort's own reason if it is an error. */
-export function abortedError(signal: AbortSignal | undefined, fallback: string): Error {
+/** The RunLockLostError `signal` aborted with, if it was the lock's loss that aborted it. */
+export function lockLost(signal: AbortSignal | undefined): RunLockLostError | undefined {
   const reason: unknown = signal?.reason;
-  return reason instanceof RongsyncError ? reason : new Error(fallback);
-}
-
-/** A run that lost its lock may have overlapped another one: whatever it did, it did not succeed. */
-export function throwIfLockLost(signal: AbortSignal | undefined): void {
-  if (signal?.reason instanceof RunLockLostError) throw signal.reason;
+  return reason instanceof RunLockLostError ? reason : undefined;
 }

@@ -1,22 +1,38 @@
-// One reconcile run: pick the groups (dirty, explicit, full, verification slice), observe them in
-// batches, plan (pure), apply, and record everything — shadow, per-group state, drift items, the
-// run row. `runOnce` is the only entry point; schedules and leadership live in serve.ts.
+// One reconcile run: scope → (per batch of groups) observe → plan → apply → settle → record.
+// `runOnce` is the only entry point; schedules and leadership live in serve.ts.
+//
+//   scope.ts    which groups, and which of them are read from RongCloud first
+//   observe.ts  the tables, the shadow and the bookkeeping of a batch (+ fresh reads)
+//   plan/       the calls that converge them, fewest first (pure)
+//   apply.ts    the calls, with write-ahead in-doubt marks
+//   settle.ts   what the run concludes per group (pure)
+//   here        storing the conclusions, the run row and its drift items
 import type { Config } from '../config/load.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../log/logger.js';
-import type { DriftKind, DriftOutcome, DriftReportItem, RunCounts, RunMode, RunStatus, RunTrigger } from '../report/types.js';
+import { MAX_GROUPS_LOGGED, runFinishedLog } from '../log/run-log.js';
+import type { RunCounts, RunMode, RunStatus, RunTrigger } from '../report/types.js';
 import { applyPlan, type ApplyResult, type CallFailure } from './apply.js';
 import type { CallLog } from './call-log.js';
-import { ackChanges, markDirty, readDirtyGroups, type DirtyGroup } from './change-log.js';
-import { releaseGroups, updateGroupStates, type GroupStateUpdate } from './group-state.js';
-import { loadSnapshots, loadUsers, type GroupSnapshot } from './observe.js';
+import { ackChanges, markDirty, type DirtyGroup } from './change-log.js';
+import { CredentialsRefusedError, stopOnCredentials, type GuardedRemote } from './credentials.js';
+import { writeDriftItems } from './drift-items.js';
+import { writeStates } from './group-state.js';
+import { clearInDoubt, listInDoubt } from './in-doubt.js';
+import { groupInput, planPolicy, syncCandidates } from './inputs.js';
+import { loadSnapshots } from './observe.js';
 import { planReconcile } from './plan/plan.js';
-import type { GroupInput, GroupPlan, Plan, PlannedCall, RemoteObservation } from './plan/types.js';
+import type { GroupInput, Plan, PlannedCall } from './plan/types.js';
 import { systemClock, type Clock, type RemoteGroups } from './ports.js';
-import { abortedError, throwIfLockLost, withRunLock, type RunLock } from './run-lock.js';
-import { recordFinalRun } from './record-run.js';
 import { readGroups } from './read-remote.js';
+import { lockLost, withRunLock, type RunLock } from './run-lock.js';
+import { recordFinalRun } from './record-run.js';
+import { createRun, finishRun, heartbeat, markInterrupted } from './runs.js';
+import { resolveScope } from './scope.js';
+import { emptyCounts, settle, type GroupOutcome, type SettleGroup } from './settle.js';
 import { recordOwners, recordReads } from './shadow.js';
+
+export type { GroupOutcome } from './settle.js';
 
 export interface ReconcileDeps {
   prisma: PrismaClient;
@@ -44,14 +60,21 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Groups per batch (observe → plan → apply). @default 1000 */
   batchSize?: number;
-  /** Keep every planned call in the result (for `plan` output). @default false */
-  collectCalls?: boolean;
-  /** Most dirty groups one run takes on. @default MAX_DIRTY_PER_RUN */
+  /**
+   * Most dirty groups this run takes on; a larger backlog is left for the next run (`moreDirty`).
+   * @default every dirty group
+   */
   maxDirty?: number;
+  /** Hears each batch's plan and drift items as the run goes (nothing is kept for the whole run). */
+  onBatch?: (batch: BatchReport) => void | Promise<void>;
 }
 
-/** One drifted group as the run saw it: a drift report item before it is stored. */
-export type GroupOutcome = Omit<DriftReportItem, 'firstSeenAt' | 'ageMs'> & { firstSeenAt: Date };
+/** What one batch planned and found. */
+export interface BatchReport {
+  calls: PlannedCall[];
+  items: GroupOutcome[];
+  counts: RunCounts;
+}
 
 export interface RunResult {
   runId: number;
@@ -60,204 +83,117 @@ export interface RunResult {
   blocked: { reason: string; deletes: number; share: number } | null;
   /** Planned calls by kind, summed over batches. */
   plannedCalls: Record<string, number>;
-  calls: PlannedCall[];
-  items: GroupOutcome[];
   durationMs: number;
   error: string | null;
-  /** The change log held more dirty groups than one run takes: run again. */
+  /** The change log held more dirty groups than this run took on: run again. */
   moreDirty: boolean;
+  /** Runs found `running` with no process behind them, now marked interrupted. */
+  interrupted: number[];
 }
 
-/** Dirty groups one run takes on; a larger backlog is drained by the following runs. */
+/** Dirty groups one `serve` run takes on; a larger backlog is drained by the following runs. */
 export const MAX_DIRTY_PER_RUN = 50_000;
 
 /** One reconcile run; waits first for any other run (this process or another) to finish. */
 export async function runOnce(deps: ReconcileDeps, request: RunRequest): Promise<RunResult> {
   // The run's signal also aborts when the run lock's session is lost (another run may start).
-  return withRunLock(deps.runLock, request.signal, (signal) => runLocked(deps, { ...request, ...(signal ? { signal } : {}) }));
+  return withRunLock(deps.runLock, request.signal, async (signal) => {
+    // Holding the run lock, any run still `running` belongs to a process that died.
+    const interrupted = deps.runLock ? await markInterrupted(deps.prisma, (deps.clock ?? systemClock)()) : [];
+    if (interrupted.length > 0) deps.logger.warn({ runs: interrupted }, 'marked runs left running by a process that died as interrupted');
+    return { ...(await runLocked(deps, { ...request, ...(signal ? { signal } : {}) })), interrupted };
+  });
 }
 
-async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<RunResult> {
+async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<Omit<RunResult, 'interrupted'>> {
   const clock = deps.clock ?? systemClock;
   const { prisma, config, logger } = deps;
   const started = clock();
-  const run = await prisma.run.create({ data: { trigger: request.trigger, mode: request.mode, startedAt: started } });
-  deps.callLog.beginRun(run.id);
-  const log = logger.child({ runId: run.id, trigger: request.trigger, mode: request.mode });
+  const runId = await createRun(prisma, { trigger: request.trigger, mode: request.mode, startedAt: started });
+  deps.callLog.beginRun(runId);
+  const log = logger.child({ runId, trigger: request.trigger, mode: request.mode });
+  const remote = stopOnCredentials(deps.remote);
 
-  const counts: RunCounts = { checked: 0, inSync: 0, drifted: 0, fixed: 0, failed: 0, unreconcilable: 0, quarantined: 0, unknown: 0 };
-  const result: RunResult = {
-    runId: run.id,
+  const counts = emptyCounts();
+  const result: Omit<RunResult, 'interrupted'> = {
+    runId,
     status: 'succeeded',
     counts,
     blocked: null,
     plannedCalls: {},
-    calls: [],
-    items: [],
     durationMs: 0,
     error: null,
     moreDirty: false,
   };
-  let deletesSoFar = 0;
+  const budget = { deletes: 0 };
+  const troubled: GroupOutcome[] = [];
 
   try {
-    const maxDirty = request.maxDirty ?? MAX_DIRTY_PER_RUN;
-    const scope = await resolveScope(prisma, request, clock(), deps.config.limits.groupIdMax, maxDirty);
-    const readSet = new Set(scope.read);
-    // A full backlog means more is waiting — but only worth an immediate re-run if this run made
-    // progress (acknowledged changes). Otherwise (every group held by the guard, failing, or a
-    // detect run, which acknowledges nothing) the re-run would take the same groups and spin.
-    const backlogFull = scope.dirty.size >= maxDirty && scope.ids.length > 0;
-    let acked = 0;
+    const scope = await resolveScope(
+      prisma,
+      { mode: request.mode, groups: request.groups, full: request.full, verify: request.verify, maxDirty: request.maxDirty },
+      clock(),
+      config.limits.groupIdMax,
+    );
     if (scope.released.length > 0) log.info({ groups: scope.released }, 'released quarantined groups changed by the app');
-
-    const ids = scope.ids;
+    if (scope.inDoubt.length > 0) log.info({ groups: scope.inDoubt.length }, 'reading groups in doubt before planning them');
+    let acked = 0;
     const batchSize = request.batchSize ?? 1000;
-    for (let i = 0; i < ids.length; i += batchSize) {
-      if (request.signal?.aborted) throw abortedError(request.signal, 'run aborted (shutting down)');
-      const batch = ids.slice(i, i + batchSize);
-      const outcome = await reconcileBatch(deps, request, run.id, batch, readSet, scope.dirty, clock, deletesSoFar);
-      deletesSoFar += outcome.deletes;
+    for (let i = 0; i < scope.ids.length; i += batchSize) {
+      throwIfAborted(request.signal);
+      const batch = scope.ids.slice(i, i + batchSize);
+      const outcome = await reconcileBatch({ ...deps, remote }, request, runId, batch, scope.read, scope.dirty, clock, budget);
       if (outcome.blocked && !result.blocked) result.blocked = outcome.blocked;
       for (const [k, n] of Object.entries(outcome.plan.totals.byKind)) result.plannedCalls[k] = (result.plannedCalls[k] ?? 0) + n;
-      if (request.collectCalls) result.calls.push(...outcome.plan.calls);
-      result.items.push(...outcome.items);
       for (const k of Object.keys(counts) as Array<keyof RunCounts>) counts[k] += outcome.counts[k];
       acked += outcome.acked;
+      // The run's log line names the groups that failed or could not be read (a bounded few).
+      for (const it of outcome.items) if ((it.outcome === 'failed' || it.kind === 'unknown') && troubled.length <= MAX_GROUPS_LOGGED) troubled.push(it);
+      await request.onBatch?.({ calls: outcome.plan.calls, items: outcome.items, counts: outcome.counts });
+      await heartbeat(prisma, runId, clock());
     }
-    throwIfLockLost(request.signal);
-    result.moreDirty = backlogFull && acked > 0;
+    throwIfAborted(request.signal);
+    // More was waiting — but a re-run is only worth it if this run made progress. Otherwise
+    // (every group held by the guard, failing, or a detect run, which acknowledges nothing) it
+    // would take the same groups and spin.
+    result.moreDirty = scope.moreDirty && acked > 0;
     result.status = counts.failed > 0 || counts.unknown > 0 ? 'partial' : 'succeeded';
   } catch (e) {
-    result.status = 'failed';
-    result.error = e instanceof Error ? e.message : String(e);
-    log.error({ err: e }, 'reconcile run failed');
+    // A run that lost its lock may have overlapped another one: it failed, whatever it did.
+    const lost = lockLost(request.signal);
+    const aborted = !lost && request.signal?.aborted === true;
+    result.status = aborted ? 'aborted' : 'failed';
+    result.error = lost ? lost.message : aborted ? `aborted: ${abortReason(request.signal!)}` : e instanceof Error ? e.message : String(e);
+    log.debug({ err: e }, 'reconcile run stopped');
   }
 
   await deps.callLog.flush();
   const finished = clock();
   result.durationMs = finished.getTime() - started.getTime();
-  await recordFinalRun(log, () => prisma.run.update({
-    where: { id: run.id },
-    data: {
-      status: result.status,
-      finishedAt: finished,
-      durationMs: result.durationMs,
-      groupsChecked: counts.checked,
-      inSync: counts.inSync,
-      drifted: counts.drifted,
-      fixed: counts.fixed,
-      failed: counts.failed,
-      unreconcilable: counts.unreconcilable,
-      quarantined: counts.quarantined,
-      unknown: counts.unknown,
-      calls: deps.callLog.counts(),
-      details: { plannedCalls: result.plannedCalls, ...(result.blocked ? { blocked: result.blocked } : {}) },
-      error: result.error,
-    },
+  await recordFinalRun(log, () => finishRun(prisma, runId, {
+    status: result.status,
+    finishedAt: finished,
+    durationMs: result.durationMs,
+    counts,
+    calls: deps.callLog.counts(),
+    details: { plannedCalls: result.plannedCalls, ...(result.blocked ? { blocked: result.blocked } : {}) },
+    error: result.error,
   }));
   deps.callLog.beginRun(null);
-  log.info({ status: result.status, ...counts, durationMs: result.durationMs }, 'reconcile run finished');
+  const line = runFinishedLog({ ...result, items: troubled });
+  log[line.level](line.fields, line.message);
   return result;
 }
 
-interface Scope {
-  ids: string[];
-  /** Groups to read from RongCloud before planning. */
-  read: string[];
-  /** Dirty groups in scope with the change rows they were read with (acknowledged once settled). */
-  dirty: Map<string, DirtyGroup>;
-  released: string[];
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Error(`run aborted: ${abortReason(signal)}`);
 }
 
-async function resolveScope(prisma: PrismaClient, request: RunRequest, now: Date, groupIdMax: number, maxDirty: number): Promise<Scope> {
-  const dirtyList = await readDirtyGroups(prisma, maxDirty, now);
-  const dirty = new Map(dirtyList.map((d) => [d.groupId, d]));
-
-  if (request.groups && request.groups.length > 0) {
-    const ids = [...new Set(request.groups)];
-    return { ids, read: ids, dirty: pick(dirty, ids), released: [] };
-  }
-  if (request.full) {
-    const rows = await prisma.$queryRaw<Array<{ id: string }>>`
-      SELECT id FROM groups UNION SELECT group_id FROM rongsync_remote_groups WHERE member_count > 0 ORDER BY 1`;
-    const ids = rows.map((r) => r.id);
-    return { ids, read: ids, dirty, released: [] };
-  }
-
-  // Dirty groups (readDirtyGroups leaves out those waiting out a backoff), failed groups whose
-  // backoff is over, and the verification slice.
-  // One array parameter, not an IN list: a backlog can hold more ids than Postgres has bind slots.
-  const dirtyIds = [...dirty.keys()];
-  const stateRows = await prisma.$queryRaw<Array<{ group_id: string; quarantined_at: Date | null; consecutive_failures: number }>>`
-    SELECT group_id, quarantined_at, consecutive_failures FROM rongsync_group_state WHERE group_id = ANY(${dirtyIds}::text[])`;
-  const states = new Map(stateRows.map((s) => [s.group_id, { quarantinedAt: s.quarantined_at, failures: s.consecutive_failures }]));
-  // A group that failed last time is read before it is planned again: the failure may mean the
-  // shadow is wrong (e.g. the group was dismissed behind rongsync's back), and planning from it
-  // again would repeat the same failing call until the group is quarantined.
-  const read = new Set<string>();
-  const released: string[] = [];
-  const ids = new Set<string>();
-  const skippedQuarantined: DirtyGroup[] = [];
-  for (const d of dirtyList) {
-    const s = states.get(d.groupId);
-    if (s?.quarantinedAt) {
-      // The app changed a quarantined group after it was quarantined: give it another chance —
-      // in apply mode only; detect and dry-run report it as quarantined and change nothing.
-      if (d.latest > s.quarantinedAt) {
-        if (request.mode === 'apply') released.push(d.groupId);
-      } else {
-        if (request.mode === 'apply') skippedQuarantined.push(d);
-        continue;
-      }
-    }
-    ids.add(d.groupId);
-    if (s && (s.failures > 0 || s.quarantinedAt)) read.add(d.groupId);
-  }
-  await releaseGroups(prisma, released);
-  await ackChanges(prisma, skippedQuarantined);
-
-  const due = await prisma.groupState.findMany({
-    where: { consecutiveFailures: { gt: 0 }, quarantinedAt: null, nextAttemptAt: { lte: now } },
-    select: { groupId: true },
-    take: maxDirty,
-  });
-  for (const d of due) {
-    ids.add(d.groupId);
-    read.add(d.groupId);
-  }
-
-  if (request.verify && request.verify > 0) {
-    const slice = await prisma.$queryRaw<Array<{ id: string }>>`
-      SELECT a.id FROM (
-        SELECT g.id, r.read_at FROM groups g LEFT JOIN rongsync_remote_groups r ON r.group_id = g.id
-        UNION ALL
-        SELECT r.group_id, r.read_at FROM rongsync_remote_groups r
-         WHERE r.member_count > 0 AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.id = r.group_id)
-      ) a
-      LEFT JOIN rongsync_group_state s ON s.group_id = a.id
-      WHERE s.quarantined_at IS NULL AND NOT coalesce(s.paused, false)
-        -- An id the client refuses (blank, padded, over the limit) can never be read, so it would
-        -- keep its NULL read_at and head every slice forever; it is reported as unreconcilable.
-        AND char_length(a.id) BETWEEN 1 AND ${groupIdMax} AND a.id !~ '^\s|\s$'
-      ORDER BY a.read_at ASC NULLS FIRST, a.id LIMIT ${request.verify}`;
-    for (const r of slice) {
-      ids.add(r.id);
-      read.add(r.id);
-    }
-  }
-  return { ids: [...ids], read: [...read], dirty, released };
-}
-
-function pick<K, V>(m: Map<K, V>, keys: K[]): Map<K, V> {
-  const out = new Map<K, V>();
-  for (const k of keys) if (m.has(k)) out.set(k, m.get(k)!);
-  return out;
-}
-
-function shadowObservation(s: GroupSnapshot['shadow']): RemoteObservation {
-  if (!s || s.members.length === 0) return { status: 'known', exists: false, name: null, members: [], source: 'shadow' };
-  return { status: 'known', exists: true, name: s.name, members: s.members, source: 'shadow' };
+function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  if (typeof r === 'string') return r;
+  if (r instanceof Error && r.name !== 'AbortError') return r.message;
+  return 'shutting down';
 }
 
 interface BatchOutcome {
@@ -265,20 +201,21 @@ interface BatchOutcome {
   items: GroupOutcome[];
   counts: RunCounts;
   blocked: RunResult['blocked'];
-  deletes: number;
   /** Dirty groups whose changes were acknowledged. */
   acked: number;
 }
 
+type BatchDeps = Omit<ReconcileDeps, 'remote'> & { remote: GuardedRemote };
+
 async function reconcileBatch(
-  deps: ReconcileDeps,
+  deps: BatchDeps,
   request: RunRequest,
   runId: number,
   batch: string[],
   readSet: Set<string>,
   dirty: Map<string, DirtyGroup>,
   clock: Clock,
-  deletesSoFar: number,
+  budget: { deletes: number },
 ): Promise<BatchOutcome> {
   const { prisma, config } = deps;
   const snapshots = await loadSnapshots(prisma, batch);
@@ -291,202 +228,92 @@ async function reconcileBatch(
     new Map(toRead.map((s) => [s.id, s.shadow?.name ?? null])),
     { readNames: true },
   );
-  await recordReads(
-    prisma,
-    [...reads].flatMap(([groupId, r]) => (r.members ? [{ groupId, members: r.members, name: r.name ?? null }] : [])),
-    clock(),
-  );
+  const refused = deps.remote.refused();
+  if (refused) throw new CredentialsRefusedError(refused);
+  const readOk = [...reads].flatMap(([groupId, r]) => (r.members ? [{ groupId, members: r.members, name: r.name ?? null }] : []));
+  await recordReads(prisma, readOk, clock());
+  // What RongCloud holds is known now: nothing about these groups is in doubt any more.
+  await clearInDoubt(prisma, readOk.map((r) => r.groupId));
 
-  const inputs: GroupInput[] = snapshots.map((s) => ({
-    id: s.id,
-    desired: s.desired,
-    remote: reads.get(s.id)?.observation ?? shadowObservation(s.shadow),
-    paused: s.state?.paused ?? false,
-    additive: s.state?.additive ?? false,
-    quarantined: s.state?.quarantinedAt != null,
-    lastOwnerId: s.desired?.ownerId ?? s.shadow?.ownerId ?? null,
-  }));
-
-  // Users on either side of a difference may be covered by a per-user sync.
-  const edgeUsers = new Set<string>();
-  if (config.reconcile.syncCalls) {
-    for (const g of inputs) {
-      if (g.remote.status !== 'known' || !g.desired) continue;
-      const remote = new Set(g.remote.members);
-      const desired = new Set(g.desired.members);
-      for (const u of desired) if (!remote.has(u)) edgeUsers.add(u);
-      for (const u of remote) if (!desired.has(u)) edgeUsers.add(u);
-    }
-  }
-  const users = await loadUsers(prisma, [...edgeUsers], batch, config.limits.maxMembersPerGroup);
-
+  const inputs: GroupInput[] = snapshots.map((s) => groupInput(s, reads.get(s.id)));
+  const users = await syncCandidates(prisma, config, inputs, batch);
   const allowDeletes = request.allowDeletes || config.reconcile.allowDeletes;
-  const plan = planReconcile({
-    groups: inputs,
-    users,
-    policy: {
-      limits: config.limits,
-      dismissOperator: config.reconcile.dismissOperator,
-      ignoreUsers: config.reconcile.ignoreUsers,
-      // The count guard spans the whole run: batches share one budget.
-      maxDeletes: allowDeletes ? config.reconcile.maxDeletes : Math.max(0, config.reconcile.maxDeletes - deletesSoFar),
-      maxDeleteShare: config.reconcile.maxDeleteShare,
-      allowDeletes,
-      syncCalls: config.reconcile.syncCalls,
-    },
-  });
+  // The count guard spans the whole run: batches share one budget.
+  const policy = (syncCalls: boolean, approve: boolean) => planPolicy(config, { syncCalls, allowDeletes: approve, deletesSoFar: budget.deletes });
+  const plan = planReconcile({ groups: inputs, users, policy: policy(config.reconcile.syncCalls, allowDeletes) });
 
   let applied: ApplyResult | undefined;
+  const notes = new Map<string, string[]>();
   if (request.mode === 'apply' && plan.calls.length > 0) {
-    applied = await applyPlan(plan, {
+    const applyDeps = {
       remote: deps.remote,
       prisma,
       clock,
       concurrency: config.remote.concurrency,
+      runId,
       ...(request.signal ? { signal: request.signal } : {}),
-    });
-  }
-
-  const now = clock();
-  const snapshotById = new Map(snapshots.map((s) => [s.id, s]));
-  const counts: RunCounts = { checked: 0, inSync: 0, drifted: 0, fixed: 0, failed: 0, unreconcilable: 0, quarantined: 0, unknown: 0 };
-  const items: GroupOutcome[] = [];
-  const updates: GroupStateUpdate[] = [];
-  const settled: DirtyGroup[] = [];
-  /** Drift found without applying (detect / dry-run) is left dirty, so a later `apply` fixes it. */
-  const leaveDirty: string[] = [];
-
-  for (const g of plan.groups) {
-    const snap = snapshotById.get(g.groupId)!;
-    counts.checked++;
-    const failure = applied?.failed.get(g.groupId);
-    const hasDrift = differs(g);
-    const blockedHere = !!plan.blocked && (g.extraMembers.length > 0 || g.orphan);
-    const outcome = outcomeOf(g, request.mode, failure, blockedHere, applied);
-    // A change row marks work left for a later run — never for a quarantined group (a new change
-    // releases a quarantine; only the app or an operator may do that) nor a paused one (never written).
-    const mayMarkDirty = g.status !== 'quarantined' && g.status !== 'paused';
-
-    switch (g.status) {
-      case 'in_sync':
-        counts.inSync++;
-        break;
-      case 'unknown':
-        counts.unknown++;
-        break;
-      case 'quarantined':
-        counts.quarantined++;
-        break;
-      case 'unreconcilable':
-        counts.unreconcilable++;
-        break;
-    }
-    if (hasDrift) counts.drifted++;
-    if (hasDrift && outcome === 'fixed') counts.fixed++;
-    if (failure) counts.failed++;
-
-    if (g.status !== 'in_sync') {
-      const firstSeen = snap.state?.driftFirstSeenAt ?? now;
-      const readFailure = g.status === 'unknown' ? reads.get(g.groupId)?.observation : undefined;
-      items.push({
-        groupId: g.groupId,
-        kind: kindOf(g),
-        outcome,
-        missingMembers: g.missingMembers,
-        extraMembers: g.extraMembers,
-        desiredName: snap.desired?.name ?? null,
-        remoteName: g.nameChange ? g.nameChange.from : (snap.shadow?.name ?? null),
-        reason: reasonOf(g, failure, blockedHere ? plan.blocked!.reason : null),
-        errorCode: failure?.code ?? (readFailure?.status === 'unknown' ? (readFailure.errorCode ?? null) : null),
-        firstSeenAt: firstSeen,
-      });
-    }
-
-    // Bookkeeping: drift age in every mode; failures/backoff and change acks only when applying.
-    const driftRemains = hasDrift && outcome !== 'fixed';
-    const update: GroupStateUpdate = {
-      groupId: g.groupId,
-      drift: g.status === 'unknown' ? 'unchanged' : driftRemains ? 'seen' : snap.state?.driftFirstSeenAt ? 'cleared' : 'unchanged',
     };
-    if (request.mode === 'apply') {
-      if (failure) {
-        update.result = { kind: 'failure', message: failure.message, transient: failure.transient, ...(failure.code !== undefined ? { code: failure.code } : {}) };
-      } else if (g.status === 'unknown') {
-        const observed = reads.get(g.groupId)?.observation;
-        const transient = observed?.status === 'unknown' ? (observed.transient ?? false) : false;
-        update.result = { kind: 'failure', message: reasonOf(g, undefined, null) ?? 'remote read failed', transient };
+    applied = await applyPlan(plan, applyDeps);
+    if (applied.credentialsError) throw new CredentialsRefusedError(applied.credentialsError);
+    if (applied.refusedSyncs.size > 0) {
+      // A sync refused for a parameter reason must not block the user's other groups: their
+      // groups fall back to per-group calls in this same run, planned from the shadow as it now
+      // stands (the sync changed nothing). Deletions were counted by the plan above: approved here.
+      const affected = plan.groups.filter((g) => g.syncUsers.some((u) => applied!.refusedSyncs.has(u)) && !applied!.failed.has(g.groupId));
+      const fresh = await loadSnapshots(prisma, affected.map((g) => g.groupId));
+      const fallback = planReconcile({ groups: fresh.map((s) => groupInput(s, undefined)), users: new Map(), policy: policy(false, true) });
+      const second = await applyPlan(fallback, applyDeps);
+      if (second.credentialsError) throw new CredentialsRefusedError(second.credentialsError);
+      for (const g of affected) {
+        const users = g.syncUsers.filter((u) => applied!.refusedSyncs.has(u));
+        notes.set(g.groupId, users.map((u) => `sync of user ${JSON.stringify(u)} refused (${applied!.refusedSyncs.get(u)!.message}); used per-group calls instead`));
+        const f = second.failed.get(g.groupId);
+        if (f) applied.failed.set(g.groupId, f);
+        if (second.unfinished.has(g.groupId)) applied.unfinished.add(g.groupId);
       }
-      else if ((snap.state?.consecutiveFailures ?? 0) > 0 && g.status !== 'paused' && g.status !== 'quarantined') update.result = { kind: 'success' };
-      const d = dirty.get(g.groupId);
-      // Failed, unknown and guard-held groups stay dirty so a later run (or an approval) retries them.
-      if (d && !failure && g.status !== 'unknown' && !blockedHere && !applied?.unfinished.has(g.groupId)) settled.push(d);
-      if (!d && blockedHere && mayMarkDirty) leaveDirty.push(g.groupId);
-    } else if (hasDrift && !dirty.has(g.groupId) && mayMarkDirty) {
-      leaveDirty.push(g.groupId);
+      for (const k of ['callsDone', 'callsFailed', 'callsSkipped'] as const) applied[k] += second[k];
     }
-    updates.push(update);
   }
 
-  const newlyQuarantined = await updateGroupStates(prisma, updates, now, deps.config.reconcile.quarantineAfter);
-  counts.quarantined += newlyQuarantined.length;
-  for (const id of newlyQuarantined) {
-    const item = items.find((it) => it.groupId === id);
-    if (item) item.reason = `${item.reason ?? ''}${item.reason ? '; ' : ''}quarantined after ${deps.config.reconcile.quarantineAfter} consecutive failures`;
-  }
-  // Drift items are written per batch, so a run over 100k groups never builds one huge insert.
-  for (let i = 0; i < items.length; i += 500) {
-    await prisma.driftItem.createMany({ data: items.slice(i, i + 500).map((it) => ({ runId, ...it })) });
-  }
-  await ackChanges(prisma, settled);
-  await markDirty(prisma, leaveDirty, 'DRIFT');
+  const stillInDoubt = applied ? new Set((await listInDoubt(prisma, batch)).map((d) => d.groupId)) : new Set<string>();
+  const snapshotById = new Map(snapshots.map((s) => [s.id, s]));
+  const now = clock();
+  const settlement = settle({
+    mode: request.mode,
+    blockedReason: plan.blocked?.reason ?? null,
+    now,
+    quarantineAfter: config.reconcile.quarantineAfter,
+    groups: plan.groups.map((p): SettleGroup => {
+      const snap = snapshotById.get(p.groupId)!;
+      const observed = reads.get(p.groupId)?.observation;
+      return {
+        plan: p,
+        prior: snap.state,
+        dirty: dirty.get(p.groupId),
+        desiredName: snap.desired?.name ?? null,
+        remoteName: snap.shadow?.name ?? null,
+        readFailure: observed?.status === 'unknown' ? { reason: observed.reason, errorCode: observed.errorCode, transient: observed.transient ?? false } : undefined,
+        failure: applied?.failed.get(p.groupId) as CallFailure | undefined,
+        unfinished: applied?.unfinished.has(p.groupId) ?? false,
+        inDoubt: stillInDoubt.has(p.groupId),
+        notes: notes.get(p.groupId) ?? [],
+      };
+    }),
+  });
+
+  await writeStates(prisma, settlement.states, now);
+  await writeDriftItems(prisma, runId, settlement.items);
+  await ackChanges(prisma, settlement.acks);
+  await markDirty(prisma, settlement.markDirty, 'DRIFT');
   if (request.mode === 'apply') await recordOwners(prisma, batch);
 
+  const deletes = plan.blocked ? 0 : plan.totals.edgesRemove + plan.totals.dismissedMembers;
+  budget.deletes += deletes;
   return {
     plan,
-    items,
-    counts,
+    items: settlement.items,
+    counts: settlement.counts,
     blocked: plan.blocked ? { reason: plan.blocked.reason, deletes: plan.blocked.deletes, share: plan.blocked.share } : null,
-    deletes: plan.blocked ? 0 : plan.totals.edgesRemove + plan.totals.dismissedMembers,
-    acked: settled.length,
+    acked: settlement.acks.length,
   };
-}
-
-function differs(g: GroupPlan): boolean {
-  return (
-    g.missingMembers.length > 0 || g.extraMembers.length > 0 || !!g.nameChange || g.missingGroup || g.orphan || g.invalid.length > 0
-  );
-}
-
-function kindOf(g: GroupPlan): DriftKind {
-  if (g.status === 'unknown') return 'unknown';
-  if (g.status === 'paused') return 'paused';
-  if (g.status === 'quarantined') return 'quarantined';
-  if (g.status === 'unreconcilable') return 'invalid';
-  if (g.missingGroup) return 'missing_group';
-  if (g.orphan) return 'orphan';
-  if (g.missingMembers.length > 0 || g.extraMembers.length > 0) return 'members';
-  if (g.nameChange) return 'name';
-  return 'members';
-}
-
-function outcomeOf(g: GroupPlan, mode: RunMode, failure: CallFailure | undefined, blocked: boolean, applied: ApplyResult | undefined): DriftOutcome {
-  if (g.status === 'in_sync') return 'fixed';
-  if (mode !== 'apply') return 'detected';
-  if (failure) return 'failed';
-  if (g.status === 'unknown' || g.status === 'paused' || g.status === 'quarantined') return 'skipped';
-  if (blocked) return 'blocked';
-  if (g.status === 'unreconcilable') return 'skipped';
-  const planned = g.calls > 0 || g.syncUsers.length > 0;
-  if (!planned) return 'skipped';
-  if (applied?.unfinished.has(g.groupId)) return 'skipped';
-  return 'fixed';
-}
-
-function reasonOf(g: GroupPlan, failure: CallFailure | undefined, blockedReason: string | null): string | null {
-  const parts: string[] = [];
-  if (failure) parts.push(`${failure.call.kind} failed: ${failure.message}`);
-  if (blockedReason) parts.push(blockedReason);
-  for (const inv of g.invalid) parts.push(`${inv.subject} ${JSON.stringify(inv.id.length > 80 ? `${inv.id.slice(0, 80)}…` : inv.id)}: ${inv.reason}`);
-  parts.push(...g.notes);
-  return parts.length > 0 ? parts.join('; ') : null;
 }

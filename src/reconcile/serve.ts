@@ -21,7 +21,7 @@ import type { Logger } from '../log/logger.js';
 import type { RunTrigger } from '../report/types.js';
 import { LeaderLock } from './leader.js';
 import { pruneHistory, retentionCutoff, type PruneResult } from './retention.js';
-import { runOnce, type ReconcileDeps, type RunResult } from './run.js';
+import { MAX_DIRTY_PER_RUN, runOnce, type ReconcileDeps, type RunResult } from './run.js';
 
 export interface ServiceEvents {
   leader: [];
@@ -145,7 +145,7 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
   #loseLeadership(reason: string): void {
     this.#term++;
     this.#deps.logger.warn({ reason }, 'lost leadership; stopping work');
-    this.#abort?.abort();
+    this.#abort?.abort(new Error(`lost leadership (${reason})`));
     clearTimeout(this.#runRetry);
     this.#runRetry = undefined;
     void this.#cronTask?.stop();
@@ -193,7 +193,7 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
         const interval = next.length === 2 ? next[1]!.getTime() - next[0]!.getTime() : 300_000;
         verify = verificationSliceSize(Number(n), interval, config.reconcile.verifyPeriodHours * 3_600_000);
       }
-      const result = await runOnce(this.#deps, { trigger, mode: config.reconcile.mode, verify, signal: this.#abort.signal });
+      const result = await runOnce(this.#deps, { trigger, mode: config.reconcile.mode, verify, signal: this.#abort.signal, maxDirty: MAX_DIRTY_PER_RUN });
       this.emit('run', result);
       if (result.status === 'failed') this.#retryAfterFailure(result.error ?? 'run failed');
       else this.#runRetryMs = FIRST_RETRY_MS;

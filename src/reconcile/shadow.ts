@@ -4,6 +4,7 @@
 // not to exist remotely" (RongCloud groups exist through their members) and keeps its read_at for
 // the verification schedule.
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { releaseInDoubt, releaseStatements } from './in-doubt.js';
 import { membersHash, sortIds } from './members.js';
 
 export interface ShadowGroup {
@@ -120,7 +121,7 @@ export async function recordReads(prisma: PrismaClient, reads: ReadRecord[], at:
  * Ids are sorted so overlapping lockers always lock in the same order (no deadlock).
  */
 async function lockRows(tx: Tx, groupIds: string[]): Promise<Map<string, ShadowGroup>> {
-  const sorted = [...groupIds].sort();
+  const sorted = sortIds(groupIds);
   await tx.$executeRaw`
     INSERT INTO rongsync_remote_groups (group_id, members, member_count, members_hash)
     SELECT id, '{}', 0, ${membersHash([])} FROM unnest(${sorted}::text[]) AS id ORDER BY id
@@ -135,7 +136,7 @@ async function lockRows(tx: Tx, groupIds: string[]): Promise<Map<string, ShadowG
  * A per-user sync in shadow terms: the user joins every listed group and leaves every other one.
  * Set-based (two statements whatever the list's size), in one batch transaction.
  */
-async function recordSync(prisma: PrismaClient, write: Extract<ShadowWrite, { kind: 'sync' }>, at: Date): Promise<void> {
+async function recordSync(prisma: PrismaClient, write: Extract<ShadowWrite, { kind: 'sync' }>, at: Date, release: string[]): Promise<void> {
   const ids = write.groups.map((g) => g.id);
   const names = write.groups.map((g) => g.name);
   const u = write.userId;
@@ -168,13 +169,22 @@ async function recordSync(prisma: PrismaClient, write: Extract<ShadowWrite, { ki
      WHERE members @> ARRAY[${u}]::text[] AND group_id <> ALL(${ids}::text[])`;
   // One sync at a time: overlapping syncs would otherwise lock rows in different orders and could
   // deadlock (single-group writes hold one row and wait for nothing else, so they can't).
-  await prisma.$transaction([prisma.$executeRaw`SELECT pg_advisory_xact_lock(${SHADOW_SYNC_LOCK_KEY})`, join, leave]);
+  await prisma.$transaction([
+    prisma.$executeRaw`SELECT pg_advisory_xact_lock(${SHADOW_SYNC_LOCK_KEY})`,
+    join,
+    leave,
+    ...releaseStatements(prisma, release),
+  ]);
 }
 
-/** Applies the effect of one successful write to the shadow, atomically. */
-export async function recordWrite(prisma: PrismaClient, write: ShadowWrite, at: Date): Promise<void> {
-  if (write.kind === 'sync') return recordSync(prisma, write, at);
+/**
+ * Applies the effect of one successful write to the shadow, atomically — and, in the same
+ * transaction, settles the write's in-doubt mark on the groups in `release` (see in-doubt.ts).
+ */
+export async function recordWrite(prisma: PrismaClient, write: ShadowWrite, at: Date, release: string[] = []): Promise<void> {
+  if (write.kind === 'sync') return recordSync(prisma, write, at, release);
   await prisma.$transaction(async (tx) => {
+    await releaseInDoubt(tx, release);
     const cur = (await lockRows(tx, [write.groupId])).get(write.groupId);
     const existed = (cur?.members.length ?? 0) > 0;
     const base: ShadowGroup = cur ?? { groupId: write.groupId, name: null, members: [], createdByRongsync: false, readAt: null, writtenAt: null };
@@ -205,4 +215,21 @@ export async function recordWrite(prisma: PrismaClient, write: ShadowWrite, at: 
         return;
     }
   });
+}
+
+export interface VerificationSummary {
+  /** Groups in the tables. */
+  groups: number;
+  /** Of those, groups rongsync has read from RongCloud at least once. */
+  read: number;
+  /** The least recent read among them (every group read has been read since). */
+  oldestRead: Date | null;
+}
+
+/** How fresh rongsync's knowledge of RongCloud is: what `plan` tells when nothing is pending. */
+export async function verificationSummary(prisma: PrismaClient): Promise<VerificationSummary> {
+  const [r] = await prisma.$queryRaw<[{ groups: bigint; read: bigint; oldest: Date | null }]>`
+    SELECT count(*) AS groups, count(r.read_at) AS read, min(r.read_at) AS oldest
+      FROM groups g LEFT JOIN rongsync_remote_groups r ON r.group_id = g.id`;
+  return { groups: Number(r.groups), read: Number(r.read), oldestRead: r.oldest };
 }

@@ -66,7 +66,10 @@ export function renderText(report: RunReport): string {
 
 function emptyLine(report: RunReport): string {
   if (report.status === 'running') return 'no drift recorded yet (run still in progress)';
-  if (report.status === 'failed') return 'no drift recorded (the run failed before comparing groups)';
+  if (report.status === 'failed' || report.status === 'aborted' || report.status === 'interrupted') {
+    return `no drift recorded (the run ${report.status} before comparing groups)`;
+  }
+  if (report.counts.checked === 0) return 'nothing to check: no group was pending for this run';
   return `in sync: all ${report.counts.checked} group(s) checked matched RongCloud`;
 }
 

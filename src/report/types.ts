@@ -4,7 +4,12 @@
 
 export type RunTrigger = 'change' | 'cron' | 'manual';
 export type RunMode = 'apply' | 'detect' | 'dry-run';
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
+/**
+ * running; succeeded; partial (some groups failed or could not be read); failed (the run itself
+ * failed: database, credentials…); aborted (stopped by a signal or a lost lock); interrupted (its
+ * process died; marked by the next run).
+ */
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'aborted' | 'interrupted';
 
 /** What was wrong with a group. */
 export type DriftKind =

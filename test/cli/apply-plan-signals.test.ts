@@ -37,7 +37,7 @@ it('apply: SIGTERM mid-run exits 143; the emulator matches the shadow; the next 
     // …and consistently: every write that reached RongCloud is in the shadow, and only those.
     expect(sortedEntries(await shadow())).toEqual(sortedEntries(h.remoteMembers()));
     const [run] = await h.t.sql<{ status: string }>(`SELECT status FROM rongsync_runs ORDER BY id DESC LIMIT 1`);
-    expect(run!.status).not.toBe('running');
+    expect(run!.status).toBe('aborted');
   } finally {
     h.emulator.setFaults({});
   }

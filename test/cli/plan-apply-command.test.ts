@@ -28,8 +28,10 @@ describe('plan and apply', () => {
     expect(parsed.inSync).toBe(false);
     expect(parsed.calls).toEqual([{ kind: 'create', groupId: 'g1', name: 'One', memberIds: ['a', 'b'] }]);
 
+    // apply --dry-run is plan: the same calls, the same exit code, nothing sent.
     const dry = await cli('apply', '--dry-run');
-    expect(dry.code).toBe(0);
+    expect(dry.code).toBe(2);
+    expect(dry.out).toContain('create  g1 "One" with 2 member(s): a, b');
     expect(h.emulator.counts()['total'] ?? 0).toBe(0);
 
     const apply = await cli('apply');

@@ -50,7 +50,7 @@ describe('rongsync quarantine list', () => {
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split('\n');
     expect(lines[0]).toBe('2 quarantined group(s):');
-    expect(lines[1]).toMatch(/^g1 {2}since 2026-11-20 08:00:00 UTC \(\d+d \d+h ago\) {2}failures 5$/);
+    expect(lines[1]).toMatch(/^g1 {2}since 2026-11-20 08:00:00 UTC \(\d+d( \d+h)? ago\) {2}failures 5$/);
     expect(lines[2]).toBe('    last error: timeout\\x1b[2J');
     expect(lines[3]).toBe('    reason: 5 consecutive failed runs');
     expect(lines[4]).toMatch(/^g2 {2}since .* UTC \(3m( \d+s)? ago\) {2}failures 5$/);

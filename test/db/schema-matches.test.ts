@@ -41,6 +41,7 @@ describe('schema.prisma ↔ migrated database', () => {
       'rongsync_changes',
       'rongsync_drift_items',
       'rongsync_group_state',
+      'rongsync_in_doubt',
       'rongsync_remote_calls',
       'rongsync_remote_groups',
       'rongsync_runs',

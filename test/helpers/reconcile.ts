@@ -1,12 +1,13 @@
 // A full reconciler against real parts: its own Postgres database (real migrations), the
 // emulator on a random port, and the real GroupClient. The app side is plain SQL (t.sql).
 import { loadConfig, type Config } from '../../src/config/load.js';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { CallLog } from '../../src/reconcile/call-log.js';
 import { sessionRunLock } from '../../src/reconcile/run-lock.js';
-import type { ReconcileDeps, RunRequest, RunResult } from '../../src/reconcile/run.js';
+import type { GroupOutcome, ReconcileDeps, RunRequest, RunResult } from '../../src/reconcile/run.js';
 import { runOnce } from '../../src/reconcile/run.js';
+import type { PlannedCall } from '../../src/reconcile/plan/types.js';
 import { GroupClient } from '../../src/remote/group-client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -21,16 +22,35 @@ export interface Harness {
   deps: ReconcileDeps;
   /** A second client, outside rongsync, for injecting remote drift. */
   stranger: GroupClient;
-  run(request?: Partial<RunRequest>): Promise<RunResult>;
+  /** One run; its drift items and planned calls are collected from the batches for the test. */
+  run(request?: Partial<RunRequest>): Promise<CollectedRun>;
   /** Emulator groups as { id: sorted members }, names apart. */
   remoteMembers(): Record<string, string[]>;
   remoteNames(): Record<string, string | null>;
   close(): Promise<void>;
 }
 
-export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+export type CollectedRun = RunResult & { items: GroupOutcome[]; calls: PlannedCall[] };
+
+/** runOnce, keeping every batch's items and calls (tests are small; the service keeps none). */
+export async function collectRun(deps: ReconcileDeps, request: RunRequest): Promise<CollectedRun> {
+  const items: GroupOutcome[] = [];
+  const calls: PlannedCall[] = [];
+  const result = await runOnce(deps, {
+    ...request,
+    onBatch: async (b) => {
+      items.push(...b.items);
+      calls.push(...b.calls);
+      await request.onBatch?.(b);
+    },
+  });
+  return { ...result, items, calls };
+}
+
+/** `emulatorOptions`: options of the emulator (e.g. limits lowered to match the env's). */
+export async function createHarness(env: Record<string, string> = {}, emulatorOptions: Partial<EmulatorOptions> = {}): Promise<Harness> {
   const t = await createTestDatabase();
-  const emulator = await startEmulator({ appKey: APP_KEY, appSecret: APP_SECRET, rateLimitPerSecond: 0 });
+  const emulator = await startEmulator({ appKey: APP_KEY, appSecret: APP_SECRET, rateLimitPerSecond: 0, ...emulatorOptions });
   const fullEnv = {
     DATABASE_URL: t.url,
     RONGCLOUD_APP_KEY: APP_KEY,
@@ -53,7 +73,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     env: fullEnv,
     deps,
     stranger,
-    run: (request = {}) => runOnce(deps, { trigger: 'manual', mode: 'apply', ...request }),
+    run: (request = {}) => collectRun(deps, { trigger: 'manual', mode: 'apply', ...request }),
     remoteMembers: () => Object.fromEntries(Object.entries(emulator.state().groups).filter(([, g]) => g.members.length > 0).map(([id, g]) => [id, g.members])),
     remoteNames: () => Object.fromEntries(Object.entries(emulator.state().groups).filter(([, g]) => g.members.length > 0).map(([id, g]) => [id, g.name])),
     async close() {

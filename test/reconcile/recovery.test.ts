@@ -1,8 +1,7 @@
 // Groups must not get stuck: a failed group is read again before it is retried (its shadow may
 // be what made it fail), and ids the client can never read do not starve the verification slice.
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { runOnce } from '../../src/reconcile/run.js';
-import { createHarness, type Harness } from '../helpers/reconcile.js';
+import { collectRun, createHarness, type Harness } from '../helpers/reconcile.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -24,12 +23,12 @@ it('a group whose call failed because the shadow was stale is read on retry and 
 
   let now = Date.now();
   const deps = { ...h.deps, clock: () => new Date(now) };
-  const first = await runOnce(deps, { trigger: 'change', mode: 'apply' });
+  const first = await collectRun(deps, { trigger: 'change', mode: 'apply' });
   // Planned from the shadow (no read): a rename of a group that no longer exists fails.
   expect(first.items.find((i) => i.groupId === 'G')).toMatchObject({ outcome: 'failed' });
 
   now += 2 * 3600_000; // past any backoff
-  const second = await runOnce(deps, { trigger: 'cron', mode: 'apply' });
+  const second = await collectRun(deps, { trigger: 'cron', mode: 'apply' });
   expect(second.items.find((i) => i.groupId === 'G')).toMatchObject({ outcome: 'fixed' });
   expect(h.remoteMembers()).toEqual({ G: ['a'] });
   expect(h.remoteNames()).toEqual({ G: 'New' });

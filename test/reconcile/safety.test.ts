@@ -55,7 +55,7 @@ describe('safety', () => {
     await h.run();
     await h.stranger.invite({ id: 'g1', memberIds: ['bot_1', 'stranger'] });
     await h.stranger.invite({ id: 'g2', memberIds: ['stranger'] });
-    await h.t.sql(`INSERT INTO rongsync_group_state (group_id, additive) VALUES ('g2', true)`);
+    await h.t.sql(`INSERT INTO rongsync_group_state (group_id, additive) VALUES ('g2', true) ON CONFLICT (group_id) DO UPDATE SET additive = true`);
     await h.run({ full: true });
     expect(h.remoteMembers()).toEqual({ g1: ['a', 'bot_1'], g2: ['a', 'stranger'] });
   });

@@ -3,28 +3,37 @@
 // (including groups whose remote state could not be read). SIGINT / SIGTERM abort the run cleanly
 // and exit 130 / 143.
 import type { Command } from 'commander';
-import { openReconciler } from '../../reconcile/open.js';
-import { runOnce } from '../../reconcile/run.js';
+import { knownDrift } from '../../reconcile/group-state.js';
+import { openReconciler, type Reconciler } from '../../reconcile/open.js';
 import type { PlannedCall } from '../../reconcile/plan/types.js';
+import { runOnce } from '../../reconcile/run.js';
+import { verificationSummary } from '../../reconcile/shadow.js';
+import { planVerdict } from '../../reconcile/verdict.js';
+import { terminalSafe as t } from '../../report/format.js';
+import { loadRunReport } from '../../report/index.js';
 import type { CliContext } from '../context.js';
 import { onInterrupt } from '../interrupt.js';
-import { addScopeFlags, reportText, scopeOf, type ScopeFlags } from './reconcile-flags.js';
+import { addScopeFlags, knownDriftText, nothingPendingText, reportText, scopeOf, type ScopeFlags } from './reconcile-flags.js';
 
+/** One line per planned call; ids and names are app data, shown through terminalSafe (a newline in a name must not forge a line). */
 export function describeCall(c: PlannedCall): string {
-  const ids = (xs: string[]) => (xs.length <= 5 ? xs.join(', ') : `${xs.slice(0, 5).join(', ')} … (+${xs.length - 5})`);
+  const ids = (xs: string[]) => {
+    const shown = xs.slice(0, 5).map(t).join(', ');
+    return xs.length <= 5 ? shown : `${shown} … (+${xs.length - 5})`;
+  };
   switch (c.kind) {
     case 'create':
-      return `create  ${c.groupId} "${c.name}" with ${c.memberIds.length} member(s): ${ids(c.memberIds)}`;
+      return `create  ${t(c.groupId)} "${t(c.name)}" with ${c.memberIds.length} member(s): ${ids(c.memberIds)}`;
     case 'invite':
-      return `invite  ${c.groupId}: ${ids(c.memberIds)}${c.name !== undefined ? ` (and name it "${c.name}")` : ''}`;
+      return `invite  ${t(c.groupId)}: ${ids(c.memberIds)}${c.name !== undefined ? ` (and name it "${t(c.name)}")` : ''}`;
     case 'kick':
-      return `kick    ${c.groupId}: ${ids(c.memberIds)}`;
+      return `kick    ${t(c.groupId)}: ${ids(c.memberIds)}`;
     case 'refresh':
-      return `refresh ${c.groupId} → "${c.name}"`;
+      return `refresh ${t(c.groupId)} → "${t(c.name)}"`;
     case 'dismiss':
-      return `dismiss ${c.groupId} (operator ${c.operator})`;
+      return `dismiss ${t(c.groupId)} (operator ${t(c.operator)})`;
     case 'sync':
-      return `sync    user ${c.userId} → ${c.groups.length} group(s): ${ids(c.groups.map((g) => g.id))}`;
+      return `sync    user ${t(c.userId)} → ${c.groups.length} group(s): ${ids(c.groups.map((g) => g.id))}`;
   }
 }
 
@@ -32,43 +41,10 @@ export function registerPlan(program: Command, ctx: CliContext): void {
   addScopeFlags(program.command('plan').description('show what would change in RongCloud (writes nothing remote; exit 0 in sync, 2 drift, 1 error)'))
     .option('--json', 'print the plan as JSON')
     .action(async (flags: ScopeFlags & { json?: boolean }) => {
-      const config = ctx.config();
-      const r = openReconciler(config, ctx.logger());
+      const r = openReconciler(ctx.config(), ctx.logger());
       const interrupt = onInterrupt(ctx);
       try {
-        const result = await runOnce(r.deps, { trigger: 'manual', mode: 'detect', ...scopeOf(flags), collectCalls: true, signal: interrupt.signal });
-        const drift = result.counts.drifted > 0;
-        const failed = result.status === 'failed' || result.counts.unknown > 0;
-        ctx.exitCode = failed ? 1 : drift ? 2 : 0;
-        if (flags.json) {
-          ctx.stdout.write(
-            `${JSON.stringify(
-              {
-                runId: result.runId,
-                status: result.status,
-                inSync: !drift && !failed,
-                counts: result.counts,
-                blocked: result.blocked,
-                calls: result.calls,
-                items: result.items,
-                error: result.error,
-              },
-              null,
-              2,
-            )}\n`,
-          );
-          return;
-        }
-        ctx.stdout.write(await reportText(r.db.prisma, result));
-        if (result.calls.length > 0) {
-          ctx.stdout.write(`\nPlanned calls (${result.calls.length}):\n`);
-          for (const c of result.calls) ctx.stdout.write(`  ${describeCall(c)}\n`);
-          ctx.stdout.write('\nRun `rongsync apply` to make these changes.\n');
-        } else if (result.counts.checked === 0) {
-          ctx.stdout.write('\nNo pending changes in the tables. `rongsync plan --full` re-reads RongCloud to look for drift made elsewhere.\n');
-        } else if (!drift) {
-          ctx.stdout.write('\nNo changes: RongCloud matches the tables for the groups checked.\n');
-        }
+        await printPlan(ctx, r, flags, 'detect', interrupt.signal);
       } catch (e) {
         interrupt.caught(e);
       } finally {
@@ -76,4 +52,46 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         await r.close();
       }
     });
+}
+
+/** Runs a plan (`plan`, `apply --dry-run`), prints it and sets the exit code. */
+export async function printPlan(ctx: CliContext, r: Reconciler, flags: ScopeFlags & { json?: boolean }, mode: 'detect' | 'dry-run', signal?: AbortSignal): Promise<void> {
+  const scope = scopeOf(flags);
+  const calls: PlannedCall[] = [];
+  const result = await runOnce(r.deps, { trigger: 'manual', mode, ...scope, onBatch: (b) => void calls.push(...b.calls), ...(signal ? { signal } : {}) });
+  const prisma = r.db.prisma;
+  const known = await knownDrift(prisma, scope.groups ? { groupIds: scope.groups } : {});
+  const verdict = planVerdict(result, known);
+  ctx.exitCode = verdict.exitCode;
+  if (flags.json) {
+    const report = await loadRunReport(prisma, result.runId);
+    ctx.stdout.write(
+      `${JSON.stringify(
+        {
+          runId: result.runId,
+          status: result.status,
+          inSync: verdict.inSync,
+          verdict: verdict.headline,
+          counts: result.counts,
+          blocked: result.blocked,
+          calls,
+          items: report?.items ?? [],
+          knownDrift: known,
+          error: result.error,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return;
+  }
+  ctx.stdout.write(await reportText(prisma, result));
+  if (calls.length > 0) {
+    ctx.stdout.write(`\nPlanned calls (${calls.length}):\n`);
+    for (const c of calls) ctx.stdout.write(`  ${describeCall(c)}\n`);
+    ctx.stdout.write('\nRun `rongsync apply` to make these changes.\n');
+  }
+  if (verdict.inSync && result.counts.checked === 0) ctx.stdout.write(nothingPendingText(await verificationSummary(prisma), new Date()));
+  ctx.stdout.write(knownDriftText(known, 'Known drift'));
+  ctx.stdout.write(`\n${verdict.headline}\n`);
 }

@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import { loadRunReport, renderReport } from '../../report/index.js';
 import type { RunResult } from '../../reconcile/run.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { GroupCondition, KnownDrift } from '../../reconcile/group-state.js';
+import type { VerificationSummary } from '../../reconcile/shadow.js';
+import { formatDuration, formatTimestamp, terminalSafe } from '../../report/format.js';
 
 export interface ScopeFlags {
   group?: string[];
@@ -26,4 +29,48 @@ export function scopeOf(flags: ScopeFlags): { groups?: string[]; full?: boolean 
 export async function reportText(prisma: PrismaClient, result: RunResult): Promise<string> {
   const report = await loadRunReport(prisma, result.runId);
   return report ? renderReport(report, 'text') : `run ${result.runId}: no report\n`;
+}
+
+const CONDITION_WORDS: Record<GroupCondition, string> = {
+  in_doubt: 'in doubt',
+  quarantined: 'quarantined',
+  failed: 'failed (backing off)',
+  unknown: 'unreadable',
+  blocked: 'held by the deletion guard',
+  unreconcilable: 'unreconcilable rows',
+  paused: 'paused with drift',
+  drifted: 'drifted',
+  in_sync: 'in sync',
+  unchecked: 'not checked yet',
+};
+
+/** Known drift as text: one tally line, then the first groups with why they wait and until when. */
+export function knownDriftText(known: KnownDrift, title: string): string {
+  if (known.total === 0) return '';
+  const tally = Object.entries(known.counts)
+    .map(([c, n]) => `${n} ${CONDITION_WORDS[c as GroupCondition]}`)
+    .join(', ');
+  const lines = [`\n${title}: ${known.total} group(s) — ${tally}`];
+  for (const g of known.sample) {
+    const until = g.nextAttemptAt ? `; next attempt after ${formatTimestamp(g.nextAttemptAt.toISOString())}` : '';
+    lines.push(`  ${terminalSafe(g.groupId)}  ${CONDITION_WORDS[g.condition]}${g.reason ? `: ${terminalSafe(g.reason.length > 300 ? `${g.reason.slice(0, 300)}…` : g.reason)}` : ''}${until}`);
+  }
+  if (known.total > known.sample.length) lines.push(`  … and ${known.total - known.sample.length} more (rongsync report, or plan --json)`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** What `plan` says when nothing is pending: what it checked, and how fresh that knowledge is. */
+export function nothingPendingText(v: VerificationSummary, now: Date): string {
+  const parts = [`No pending changes: every change the app made is applied, and rongsync tracks ${v.groups} group(s).`];
+  if (v.groups > 0) {
+    if (v.read === 0) parts.push('None has been read back from RongCloud yet (they are known from rongsync\'s own writes).');
+    else {
+      const never = v.groups - v.read;
+      parts.push(
+        `${never > 0 ? `${v.read} of them were` : 'Every one was'} last verified against RongCloud within ${formatDuration(now.getTime() - v.oldestRead!.getTime())} (oldest read ${formatTimestamp(v.oldestRead!.toISOString())})${never > 0 ? `; ${never} never read back` : ''}.`,
+      );
+    }
+  }
+  parts.push('`rongsync plan --full` re-reads every group from RongCloud now.');
+  return `\n${parts.join('\n')}\n`;
 }

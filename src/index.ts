@@ -1,0 +1,34 @@
+// rongsync as a library. Everything the CLI and the HTTP server do goes through createRongsync.
+//
+//   import { createRongsync } from 'rongsync';
+//   const rs = createRongsync({ databaseUrl, config: { RONGCLOUD_APP_KEY: '…', RONGCLOUD_APP_SECRET: '…' } });
+//   await rs.migrate();
+//   const { verdict } = await rs.apply();          // verdict.exitCode: 0 in sync, 1, 2 as the CLI
+//   const service = await rs.serve();              // events: run, leader, standby, error
+//   await rs.close();
+export {
+  createRongsync,
+  NotQuarantinedError,
+  type ApplyOptions,
+  type ApplyOutcome,
+  type ConfigValues,
+  type PlanOptions,
+  type PlanOutcome,
+  type Rongsync,
+  type RongsyncOptions,
+  type ServeOptions,
+  type Status,
+} from './rongsync.js';
+export type { Config } from './config/load.js';
+export { ConfigError, MigrationError, RongsyncError } from './errors.js';
+export type { Logger } from './log/logger.js';
+export type { GroupExplanation } from './reconcile/explain.js';
+export type { GroupCondition, GroupListing, KnownDrift, WaitingGroup } from './reconcile/group-state.js';
+export type { PlannedCall } from './reconcile/plan/types.js';
+export type { RemoteGroups } from './reconcile/ports.js';
+export type { BatchReport, RunResult } from './reconcile/run.js';
+export type { ReconcileService, ServiceEvents } from './reconcile/serve.js';
+export type { Verdict } from './reconcile/verdict.js';
+export type { RunSummary } from './report/load.js';
+export type { DriftReportItem, RunCounts, RunReport, RunStatus } from './report/types.js';
+export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/index.js';
