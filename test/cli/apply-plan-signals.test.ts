@@ -48,10 +48,11 @@ it('apply: SIGTERM mid-run exits 143; the emulator matches the shadow; the next 
 }, 90_000);
 
 it('plan: SIGINT mid-run exits 130 and writes nothing', async () => {
-  h.emulator.setFaults({ latencyMs: 200, paths: ['/group/user/query.json'] });
+  // Reads of a batch are not cut short by the signal (the run stops after them): keep them short.
+  h.emulator.setFaults({ latencyMs: 100, paths: ['/group/user/query.json'] });
   try {
     const before = h.emulator.calls().length;
-    const plan = startCli(['plan', '--full'], { ...h.env, RONGCLOUD_CONCURRENCY: '2' });
+    const plan = startCli(['plan', '--full'], { ...h.env, RONGCLOUD_CONCURRENCY: '8' });
     await waitFor(() => h.emulator.calls().length > before, 'plan to be reading', 30_000, 10);
     plan.child.kill('SIGINT');
     expect(await plan.exited()).toBe(130);
