@@ -1,9 +1,11 @@
 // LeaderLock and ChangeListener when connections misbehave: one polling loop however often the
 // connection drops, no lock left behind by a stop() during an attempt, a silently dead session
-// noticed by the leader, and a LISTEN that starts while the database is unreachable.
+// noticed by the leader, attempts that back off (saying why) while the database cannot be reached, and a
+// LISTEN that starts while the database is unreachable.
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ChangeListener } from '../../src/db/change-listener.js';
+import { DatabaseUnreachableError } from '../../src/db/errors.js';
 import { LEADER_LOCK_KEY, LeaderLock } from '../../src/reconcile/leader.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { freePort, startTcpProxy, targetOf } from '../helpers/tcp-proxy.js';
@@ -103,4 +105,25 @@ it('a LISTEN that could not connect at start keeps retrying and then delivers ch
     await listener.stop();
     await proxy.close();
   }
+});
+
+it('while the database cannot be reached, attempts back off and each failure says why', async () => {
+  const port = await freePort(); // nothing listens here
+  const url = new URL(t.url);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  const failures: Array<{ error: Error; retryInMs: number }> = [];
+  const lock = new LeaderLock({ databaseUrl: url.toString(), pollMs: 50, maxBackoffMs: 200, onAttemptFailed: (error, retryInMs) => failures.push({ error, retryInMs }) });
+  try {
+    await lock.start();
+    expect(lock.isLeader).toBe(false);
+    expect(lock.lastError).toBeInstanceOf(DatabaseUnreachableError);
+    await waitFor(() => failures.length >= 4, 'four failed attempts', 10_000);
+  } finally {
+    await lock.stop();
+  }
+  expect(failures.slice(0, 4).map((f) => f.retryInMs)).toEqual([50, 100, 200, 200]);
+  expect(failures[0]!.error.message).toBe(
+    `cannot reach the database server at 127.0.0.1:${port} (connection refused). Is Postgres running there? Check the host and port in DATABASE_URL.`,
+  );
 });
