@@ -85,12 +85,17 @@ async function schemaCheck(pool: pg.Pool, databaseUrl: string): Promise<void> {
     throw translateDatabaseError(e, databaseTarget(databaseUrl));
   }
   let state: Awaited<ReturnType<typeof readMigrationState>>;
+  // A checked-out connection has no listener of the pool's: one that the server ends during the
+  // query emits 'error', which must not crash the process (the query fails with it anyway).
+  const ignore = () => {};
+  client.on('error', ignore);
   try {
     state = await readMigrationState(client);
   } catch (e) {
     client.release(true); // a connection in doubt is not reused
     throw translateDatabaseError(e, databaseTarget(databaseUrl));
   }
+  client.off('error', ignore);
   client.release();
   const problem = schemaProblem(state, databaseUrl);
   if (problem) throw problem;

@@ -27,7 +27,7 @@ it('apply: SIGTERM mid-run exits 143; the emulator matches the shadow; the next 
   h.emulator.setFaults({ latencyMs: 200 });
   try {
     const apply = startCli(['apply'], { ...h.env, RONGSYNC_SYNC_CALLS: 'false', RONGCLOUD_CONCURRENCY: '4' });
-    await waitFor(() => h.emulator.calls().length >= 4, 'apply to be writing', 30_000, 10);
+    await waitFor(() => h.emulator.calls().length >= 4, 'apply to be writing', 60_000, 10);
     apply.child.kill('SIGTERM');
     expect(await apply.exited()).toBe(143);
     expect(apply.logged('received SIGTERM: stopping the run')).toHaveLength(1);
@@ -45,7 +45,7 @@ it('apply: SIGTERM mid-run exits 143; the emulator matches the shadow; the next 
   expect(sortedEntries(h.remoteMembers())).toEqual(sortedEntries(await desiredMembers(h.t)));
   const creates = h.emulator.calls().filter((c) => c.path === '/group/create.json' && c.status === 200);
   expect(creates).toHaveLength(60); // one per group: nothing repeated
-}, 90_000);
+}, 120_000);
 
 it('plan: SIGINT mid-run exits 130 and writes nothing', async () => {
   // Reads of a batch are not cut short by the signal (the run stops after them): keep them short.
@@ -53,7 +53,7 @@ it('plan: SIGINT mid-run exits 130 and writes nothing', async () => {
   try {
     const before = h.emulator.calls().length;
     const plan = startCli(['plan', '--full'], { ...h.env, RONGCLOUD_CONCURRENCY: '8' });
-    await waitFor(() => h.emulator.calls().length > before, 'plan to be reading', 30_000, 10);
+    await waitFor(() => h.emulator.calls().length > before, 'plan to be reading', 60_000, 10);
     plan.child.kill('SIGINT');
     expect(await plan.exited()).toBe(130);
     expect(plan.logged('received SIGINT: stopping the run')).toHaveLength(1);
@@ -61,4 +61,4 @@ it('plan: SIGINT mid-run exits 130 and writes nothing', async () => {
   } finally {
     h.emulator.setFaults({});
   }
-}, 60_000);
+}, 120_000);

@@ -53,10 +53,11 @@ describe('serve (child process) survives each of its sessions being terminated d
   beforeAll(async () => {
     // Per-group calls, slowed down, so a run lasts long enough to be caught in flight.
     serve = startCli(['serve'], { ...h.env, RONGSYNC_DEBOUNCE_MS: '50', RONGSYNC_SYNC_CALLS: 'false', RONGCLOUD_CONCURRENCY: '4' });
-    await waitFor(() => serve.logged('"became leader"').length > 0, 'serve to lead', 30_000).catch((e: Error) => {
+    // Generous deadlines for a child process's start: on a loaded machine it takes seconds.
+    await waitFor(() => serve.logged('"became leader"').length > 0, 'serve to lead', 60_000).catch((e: Error) => {
       throw new Error(`${e.message}; its log:\n${serve.log.join('\n')}`);
     });
-  });
+  }, 90_000);
   afterAll(async () => {
     if (serve.child.exitCode === null) {
       serve.child.kill('SIGTERM');
@@ -119,7 +120,7 @@ describe('apply (child process) whose run lock is terminated mid-run', () => {
     h.emulator.setFaults({ latencyMs: 150 });
     try {
       const apply = startCli(['apply'], { ...h.env, RONGSYNC_SYNC_CALLS: 'false', RONGCLOUD_CONCURRENCY: '4' });
-      await waitFor(() => h.emulator.calls().some((c) => c.params['groupId']?.[0]?.startsWith('apply-')), 'apply to start writing', 30_000, 10);
+      await waitFor(() => h.emulator.calls().some((c) => c.params['groupId']?.[0]?.startsWith('apply-')), 'apply to start writing', 60_000, 10);
       const callsAtKill = h.emulator.calls().length;
       expect(await terminate('rongsync-runlock')).toBe(1);
       const code = await apply.exited();
@@ -136,5 +137,5 @@ describe('apply (child process) whose run lock is terminated mid-run', () => {
     // The next run finishes the job.
     await h.run();
     expect(await converged()).toBe(true);
-  }, 60_000);
+  }, 120_000);
 });

@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 /**
- * The app: one new group with two members per transaction, as fast as the database allows. A
+ * The app: one new group with two members per transaction, every ~100 ms. A
  * write that fails because the server is away is retried until it commits (a commit whose answer
  * was lost shows up as a duplicate key on retry: it did commit).
  */
@@ -53,7 +53,9 @@ function startWriter(url: string) {
       const id = `w${i}`;
       for (;;) {
         try {
-          await pool.query(`INSERT INTO groups (id, name) VALUES ($1, $1); INSERT INTO group_members VALUES ($1, 'a'), ($1, 'u${i % 7}')`.replace(/\$1/g, `'${id}'`));
+          // Two members, each user in few groups: RongCloud's 500-groups-per-user limit stays far away
+          // however many groups a slow machine gets to write.
+          await pool.query(`INSERT INTO groups (id, name) VALUES ($1, $1); INSERT INTO group_members VALUES ($1, 'a${i % 97}'), ($1, 'b${i % 101}')`.replace(/\$1/g, `'${id}'`));
           break;
         } catch (e) {
           if ((e as { code?: string }).code === '23505') break;
@@ -63,7 +65,7 @@ function startWriter(url: string) {
         }
       }
       committed.push({ id, at: Date.now() });
-      await new Promise((r) => setTimeout(r, 30));
+      await new Promise((r) => setTimeout(r, 100));
     }
   })();
   return {
@@ -94,12 +96,18 @@ it('serve keeps going through a fast and an immediate restart; no change is lost
   const writer = startWriter(pgc.url('app'));
   const figures: Record<string, number> = {};
   const inEmulator = (id: string) => (emulator.state().groups[id]?.members.length ?? 0) === 2;
+  /** waitFor, failing with serve's log (what it was doing is the useful part of a failure). */
+  const waitForServe = <T>(probe: () => T | Promise<T>, what: string, ms: number) =>
+    waitFor(probe, what, ms).catch((e: Error) => {
+      throw new Error(`${e.message}; serve's log:\n${serve.log.map((l) => l.slice(0, 400)).join('\n')}`);
+    });
   try {
-    await waitFor(() => serve.logged('"became leader"').length > 0, 'serve to lead', 30_000);
-    await waitFor(() => writer.committed.length >= 10 && writer.committed.slice(0, 10).every((c) => inEmulator(c.id)), 'the first changes to reach the emulator', 30_000);
+    // Generous deadlines for a child process's first steps: on a loaded machine they take seconds.
+    await waitForServe(() => serve.logged('"became leader"').length > 0, 'serve to lead', 60_000);
+    await waitForServe(() => writer.committed.length >= 10 && writer.committed.slice(0, 10).every((c) => inEmulator(c.id)), 'the first changes to reach the emulator', 60_000);
 
     // Slow calls keep a run in flight most of the time; the restart comes while one runs.
-    emulator.setFaults({ latencyMs: 50 });
+    emulator.setFaults({ latencyMs: 20 });
     const probe = new pg.Pool({ connectionString: pgc.url('app'), max: 1 });
     probe.on('error', () => {});
     const runInFlight = async () => (await probe.query(`SELECT 1 FROM rongsync_runs WHERE status = 'running'`).catch(() => ({ rowCount: 0 }))).rowCount! > 0;
@@ -110,9 +118,9 @@ it('serve keeps going through a fast and an immediate restart; no change is lost
       const up = Date.now();
       // The first change committed after the server is back, and one more: both reach RongCloud.
       const after = await waitFor(() => writer.committed.find((c) => c.at > up), `a write after the ${mode} restart`, 30_000);
-      await waitFor(() => inEmulator(after.id), `a change made after the ${mode} restart to reach the emulator`, 60_000);
+      await waitForServe(() => inEmulator(after.id), `a change made after the ${mode} restart to reach the emulator`, 90_000);
       figures[`${mode} restart: server up → next change in RongCloud (ms)`] = Date.now() - up;
-      await waitFor(() => serve.logged('"became leader"').length > leads, `serve to lead again after the ${mode} restart`, 30_000);
+      await waitForServe(() => serve.logged('"became leader"').length > leads, `serve to lead again after the ${mode} restart`, 30_000);
       expect(serve.child.exitCode).toBe(null);
     }
 
@@ -120,9 +128,7 @@ it('serve keeps going through a fast and an immediate restart; no change is lost
     emulator.setFaults({});
     await writer.stop();
     const ids = writer.committed.map((c) => c.id);
-    await waitFor(() => ids.every(inEmulator), 'every committed change to reach the emulator', 60_000).catch((e: Error) => {
-      throw new Error(`${e.message}; missing: ${ids.filter((id) => !inEmulator(id)).join(', ')}`);
-    });
+    await waitForServe(() => ids.every(inEmulator), 'every committed change to reach the emulator', 120_000);
     const lost = ids.filter((id) => !inEmulator(id));
     expect(lost).toEqual([]);
     expect(Object.keys(emulator.state().groups).filter((id) => emulator.state().groups[id]!.members.length > 0).sort()).toEqual([...ids].sort());
@@ -150,6 +156,6 @@ it('serve keeps going through a fast and an immediate restart; no change is lost
     await writer.stop().catch(() => {});
     serve.child.kill('SIGTERM');
     const code = await serve.exited();
-    expect(code).toBe(0);
+    expect(code, `serve's exit code; its log ends:\n${serve.log.slice(-15).join('\n')}`).toBe(0);
   }
-}, 240_000);
+}, 360_000);

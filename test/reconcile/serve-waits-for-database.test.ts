@@ -28,7 +28,7 @@ it('an unreachable server: says so with host:port and the next retry, and stops 
   const port = await freePort();
   const serve = startCli(['serve'], { ...REMOTE, DATABASE_URL: `postgres://rongsync:hunter2@127.0.0.1:${port}/app` });
   children.push(serve);
-  await waitFor(() => serve.logged('Retrying in 2 s').length > 0, 'two attempts', 20_000);
+  await waitFor(() => serve.logged('Retrying in 2 s').length > 0, 'two attempts', 60_000);
   const [first, second] = messages(serve);
   expect(first).toBe(
     `database not ready: cannot reach the database server at 127.0.0.1:${port} (connection refused). Is Postgres running there? Check the host and port in DATABASE_URL. Retrying in 1 s.`,
@@ -38,13 +38,13 @@ it('an unreachable server: says so with host:port and the next retry, and stops 
   expect(serve.log.join('\n')).not.toContain('another replica leads');
   serve.child.kill('SIGTERM');
   expect(await serve.exited()).toBe(0);
-}, 30_000);
+}, 150_000);
 
 it('missing → created → partly migrated → migrated: each state named, then it leads', async () => {
   const serve = startCli(['serve'], { ...REMOTE, DATABASE_URL: urlFor(name) });
   children.push(serve);
   const saw = (text: string) =>
-    waitFor(() => serve.logged(text).length > 0, `serve to log "${text}"`, 30_000).catch((e: Error) => {
+    waitFor(() => serve.logged(text).length > 0, `serve to log "${text}"`, 60_000).catch((e: Error) => {
       throw new Error(`${e.message}; its log:\n${serve.log.join('\n')}`);
     });
 
@@ -70,4 +70,4 @@ it('missing → created → partly migrated → migrated: each state named, then
   expect(delays).toEqual([...delays].sort((a, b) => a - b));
   serve.child.kill('SIGTERM');
   expect(await serve.exited()).toBe(0);
-}, 90_000);
+}, 150_000);
