@@ -18,8 +18,9 @@ export interface Measured {
   cpuS: number;
   stdoutBytes: number;
   stdoutLines: number;
-  /** The end of stderr (logs), for errors. */
+  /** The end of stderr (logs) and of stdout, for errors. */
   stderrTail: string;
+  stdoutTail: string;
 }
 
 /**
@@ -29,8 +30,8 @@ export interface Measured {
 export async function runCli(
   args: string[],
   env: NodeJS.ProcessEnv,
-  options: { nodeFlags?: string[]; keepStdout?: number } = {},
-): Promise<Measured & { stdoutHead: string }> {
+  options: { nodeFlags?: string[]; keepStdout?: number; stopAfterS?: number } = {},
+): Promise<Measured & { stdoutHead: string; stopped: boolean }> {
   const dir = mkdtempSync(join(tmpdir(), 'rs-bench-'));
   const timeFile = join(dir, 'time');
   const t0 = performance.now();
@@ -42,21 +43,35 @@ export async function runCli(
   let stdoutBytes = 0;
   let stdoutLines = 0;
   let head = '';
+  let outTail = '';
   const keep = options.keepStdout ?? 0;
   child.stdout!.on('data', (b: Buffer) => {
     stdoutBytes += b.length;
     for (const c of b) if (c === 10) stdoutLines++;
+    outTail = (outTail + b.toString()).slice(-4000);
     if (head.length < keep) head += b.toString('utf8', 0, Math.min(b.length, keep - head.length));
   });
   let tail = '';
   child.stderr!.on('data', (b: Buffer) => {
     tail = (tail + b.toString()).slice(-4000);
   });
+  // SIGUSR2 to node (GNU time's child) ends a profiled step early: the preload writes its profile.
+  let stopped = false;
+  const stopper = options.stopAfterS
+    ? setTimeout(() => {
+        const node = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0];
+        if (node) {
+          stopped = true;
+          process.kill(Number(node), 'SIGUSR2');
+        }
+      }, options.stopAfterS * 1000)
+    : undefined;
   const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  clearTimeout(stopper);
   const wallS = (performance.now() - t0) / 1000;
   const [rssKiB, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number];
   rmSync(dir, { recursive: true, force: true });
-  return { exitCode, wallS, peakRssMiB: rssKiB / 1024, cpuS: user + sys, stdoutBytes, stdoutLines, stderrTail: tail, stdoutHead: head };
+  return { exitCode, wallS, peakRssMiB: rssKiB / 1024, cpuS: user + sys, stdoutBytes, stdoutLines, stderrTail: tail, stdoutTail: outTail, stdoutHead: head, stopped };
 }
 
 /** Peak and current resident set of a live process, MiB (from /proc). */

@@ -15,6 +15,8 @@
 //   npx tsx bench/scale.ts --groups 20000 --members 30 --users 20000 --sync on
 //   options: --sync on|off|both  --steps copy,plan,apply,full  --json  --concurrency 16
 //            --latency MS (emulator)  --node-flags "--cpu-prof --cpu-prof-dir=DIR"  --keep
+//            --profile DIR [--profile-kind cpu|heap|both] [--stop-after S]: profile each step's
+//            process (bench/profile-preload.mjs), ending it after S seconds if still running
 //            --drop-templates (remove cached data templates and exit)
 //
 // The data is built once per shape into a template database (kept: `--drop-templates` removes
@@ -38,6 +40,9 @@ const { values: opt } = parseArgs({
     latency: { type: 'string', default: '0' },
     'node-flags': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    'profile-kind': { type: 'string', default: 'cpu' },
+    'stop-after': { type: 'string' },
     'drop-templates': { type: 'boolean', default: false },
   },
 });
@@ -53,6 +58,7 @@ const U = Number(opt.users ?? opt.groups);
 const variants = opt.sync === 'both' ? [true, false] : [opt.sync !== 'off'];
 const steps = new Set(opt.steps.split(','));
 const nodeFlags = opt['node-flags'].split(' ').filter(Boolean);
+if (opt.profile) nodeFlags.push('--import', new URL('./profile-preload.mjs', import.meta.url).pathname);
 const shape = { groups: G, members: M, users: U };
 
 function say(line: string): void {
@@ -109,6 +115,15 @@ async function copyStep(db: BenchDatabase): Promise<void> {
   emit('copy', { wall_s: round(wall), db_active_s: round(active), stdout_bytes: bytes });
 }
 
+/** Planned calls by kind over the runs after `runBefore` (from each run's details). */
+async function plannedCalls(url: string, runBefore: number): Promise<Record<string, number>> {
+  const rows = await query<{ k: string; n: string }>(
+    url,
+    `SELECT k, sum(v::int) AS n FROM rongsync_runs, jsonb_each_text(details->'plannedCalls') AS e(k, v) WHERE id > ${runBefore} GROUP BY k`,
+  );
+  return Object.fromEntries(rows.filter((r) => Number(r.n) > 0).map((r) => [r.k, Number(r.n)]));
+}
+
 const round = (x: number, d = 2) => Number(x.toFixed(d));
 
 async function cliStep(step: string, db: BenchDatabase, emu: EmulatorProcess, sync: boolean, args: string[], untilDrained: boolean): Promise<void> {
@@ -122,6 +137,7 @@ async function cliStep(step: string, db: BenchDatabase, emu: EmulatorProcess, sy
     RONGCLOUD_CONCURRENCY: opt.concurrency,
     RONGSYNC_SYNC_CALLS: String(sync),
     LOG_LEVEL: 'warn',
+    ...(opt.profile ? { RS_PROFILE_DIR: opt.profile, RS_PROFILE: opt['profile-kind'] } : {}),
   };
   const lastRun = async () => Number((await query<{ id: number | null }>(db.url, 'SELECT max(id) AS id FROM rongsync_runs'))[0]?.id ?? 0);
   const pending = async () => Number((await query<{ n: string }>(db.url, 'SELECT count(*) AS n FROM rongsync_changes'))[0]!.n);
@@ -139,10 +155,12 @@ async function cliStep(step: string, db: BenchDatabase, emu: EmulatorProcess, sy
   let bytes = 0;
   let lines = 0;
   let runs = 0;
+  let stopped = false;
   const exits: number[] = [];
   try {
     for (;;) {
-      const m = await runCli(args, env, { nodeFlags });
+      const m = await runCli(args, env, { nodeFlags, ...(opt['stop-after'] ? { stopAfterS: Number(opt['stop-after']) } : {}) });
+      stopped ||= m.stopped;
       runs++;
       wall += m.wallS;
       peak = Math.max(peak, m.peakRssMiB);
@@ -150,7 +168,10 @@ async function cliStep(step: string, db: BenchDatabase, emu: EmulatorProcess, sy
       bytes += m.stdoutBytes;
       lines += m.stdoutLines;
       exits.push(m.exitCode);
-      if (m.exitCode !== 0 && m.exitCode !== 2) throw new Error(`${step}: exit ${m.exitCode}\n${m.stderrTail}`);
+      if (stopped) break;
+      // 1 = some groups failed (reported below, with the run's error); anything else is a crash.
+      if (m.exitCode === 1) process.stderr.write(`${step}: exit 1\n${m.stderrTail}\n${m.stdoutTail}\n`);
+      else if (m.exitCode !== 0 && m.exitCode !== 2) throw new Error(`${step}: exit ${m.exitCode}\n${m.stderrTail}`);
       if (!untilDrained || (await pending()) === 0 || runs > G / 50_000 + 2) break;
     }
   } finally {
@@ -158,9 +179,10 @@ async function cliStep(step: string, db: BenchDatabase, emu: EmulatorProcess, sy
   }
   const calls = (await emu.total()) - callsBefore;
   const active = (await dbActiveSeconds(db.name)) - activeBefore;
-  const [r] = await query<{ checked: string; fixed: string; failed: string }>(
+  const [r] = await query<{ checked: string; fixed: string; failed: string; errors: string[] }>(
     db.url,
-    `SELECT coalesce(sum(groups_checked), 0) AS checked, coalesce(sum(fixed), 0) AS fixed, coalesce(sum(failed), 0) AS failed
+    `SELECT coalesce(sum(groups_checked), 0) AS checked, coalesce(sum(fixed), 0) AS fixed, coalesce(sum(failed), 0) AS failed,
+            coalesce(array_agg(error) FILTER (WHERE error IS NOT NULL), '{}') AS errors
        FROM rongsync_runs WHERE id > ${runBefore}`,
   );
   const emuRss = rssOf(emu.pid);
@@ -182,9 +204,12 @@ async function cliStep(step: string, db: BenchDatabase, emu: EmulatorProcess, sy
     stdout_lines: lines,
     runs,
     exit_codes: exits,
+    ...(stopped ? { stopped_after_s: Number(opt['stop-after']) } : {}),
+    planned: await plannedCalls(db.url, runBefore),
     checked: Number(r!.checked),
     fixed: Number(r!.fixed),
     failed: Number(r!.failed),
+    ...(r!.errors.length > 0 ? { errors: r!.errors } : {}),
     emulator_rss_mib: round(emuRss.nowMiB, 0),
     series,
   });
