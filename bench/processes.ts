@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
-export const CLI = join(ROOT, 'bin', 'rongsync.js');
+/** The CLI benched: this checkout's, or another's (RS_BENCH_CLI_ROOT, e.g. an older commit for before/after). */
+export const CLI = join(process.env['RS_BENCH_CLI_ROOT'] ?? ROOT, 'bin', 'rongsync.js');
 
 export interface Measured {
   exitCode: number;

@@ -25,10 +25,26 @@ if (dir) {
     await post('HeapProfiler.enable');
     await post('HeapProfiler.startSampling', { samplingInterval: 64 * 1024 });
   }
+  // Memory over time: the peaks of RSS, JS heap and external memory (WASM, buffers), and — for a
+  // heap profile — the live allocations at the highest heap seen rather than at exit, when a
+  // finished run has already freed what it held.
+  const peak = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  let dumpedAt = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(peak)) peak[k] = Math.max(peak[k], m[k]);
+    if (heap && m.heapUsed > dumpedAt * 1.15 && m.heapUsed > 64 * 1024 * 1024) {
+      dumpedAt = m.heapUsed;
+      post('HeapProfiler.getSamplingProfile').then((r) => writeFileSync(join(dir, `${process.pid}.peak.heapprofile`), JSON.stringify(r.profile)));
+    }
+  }, 1000);
+  sampler.unref();
   let written = false;
   const write = async () => {
     if (written) return;
     written = true;
+    const mib = (b) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
+    process.stderr.write(`profile-preload: peak rss ${mib(peak.rss)}, heapUsed ${mib(peak.heapUsed)}, external ${mib(peak.external)} (arrayBuffers ${mib(peak.arrayBuffers)})\n`);
     if (cpu) writeFileSync(join(dir, `${process.pid}.cpuprofile`), JSON.stringify((await post('Profiler.stop')).profile));
     if (heap) writeFileSync(join(dir, `${process.pid}.heapprofile`), JSON.stringify((await post('HeapProfiler.stopSampling')).profile));
   };

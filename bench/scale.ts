@@ -17,6 +17,8 @@
 //            --latency MS (emulator)  --node-flags "--cpu-prof --cpu-prof-dir=DIR"  --keep
 //            --profile DIR [--profile-kind cpu|heap|both] [--stop-after S]: profile each step's
 //            process (bench/profile-preload.mjs), ending it after S seconds if still running
+//            --show-stderr (the end of each step process's stderr, e.g. with
+//            --node-flags=--import=./bench/count-queries-preload.mjs)
 //            --drop-templates (remove cached data templates and exit)
 //
 // The data is built once per shape into a template database (kept: `--drop-templates` removes
@@ -43,6 +45,7 @@ const { values: opt } = parseArgs({
     profile: { type: 'string' },
     'profile-kind': { type: 'string', default: 'cpu' },
     'stop-after': { type: 'string' },
+    'show-stderr': { type: 'boolean', default: false },
     'drop-templates': { type: 'boolean', default: false },
   },
 });
@@ -66,7 +69,7 @@ function say(line: string): void {
 }
 
 function emit(step: string, fields: Record<string, unknown>): void {
-  const out = { step, ...shape, ...fields, load1: Number(loadavg()[0]!.toFixed(2)), at: new Date().toISOString() };
+  const out = { step, ...shape, cli: process.env['RS_BENCH_CLI_ROOT'] ?? 'this checkout', ...fields, load1: Number(loadavg()[0]!.toFixed(2)), at: new Date().toISOString() };
   console.log(JSON.stringify(out));
 }
 
@@ -161,6 +164,7 @@ async function cliStep(step: string, db: BenchDatabase, emu: EmulatorProcess, sy
     for (;;) {
       const m = await runCli(args, env, { nodeFlags, ...(opt['stop-after'] ? { stopAfterS: Number(opt['stop-after']) } : {}) });
       stopped ||= m.stopped;
+      if (opt['show-stderr']) process.stderr.write(m.stderrTail);
       runs++;
       wall += m.wallS;
       peak = Math.max(peak, m.peakRssMiB);
