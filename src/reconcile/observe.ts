@@ -109,25 +109,37 @@ export async function loadUsers(
     prisma.$queryRaw<Array<{ group_id: string }>>`
       SELECT group_id FROM rongsync_group_state WHERE paused OR additive OR quarantined_at IS NOT NULL`,
   ]);
-  const desired = new Map(listRows.map((r) => [r.user_id, (JSON.parse(r.groups) as Array<[string, string]>).map(([id, name]) => ({ id, name }))]));
-  const remote = new Map(remoteRows.map((r) => [r.user_id, JSON.parse(r.groups) as string[]]));
   const flagged = new Set(flaggedRows.map((r) => r.group_id));
-
+  const desired = new Map<string, Array<{ id: string; name: string }>>();
   const touched = new Set<string>();
-  for (const gs of desired.values()) for (const g of gs) touched.add(g.id);
-  for (const gs of remote.values()) for (const g of gs) touched.add(g);
+  for (const r of listRows) {
+    const list = (JSON.parse(r.groups) as Array<[string, string]>).map(([id, name]) => ({ id, name }));
+    for (const g of list) touched.add(g.id);
+    desired.set(r.user_id, list);
+  }
+  const remote = new Map<string, string[]>();
+  for (const r of remoteRows) {
+    const ids = JSON.parse(r.groups) as string[];
+    for (const g of ids) touched.add(g);
+    remote.set(r.user_id, ids);
+  }
   const bigRows = await prisma.$queryRaw<Array<{ group_id: string }>>`
     SELECT group_id FROM group_members WHERE group_id = ANY(${[...touched]}::text[])
      GROUP BY group_id HAVING count(*) > ${maxMembersPerGroup}`;
   const big = new Set(bigRows.map((r) => r.group_id));
   const scope = new Set(scopeIds);
+  const untouchable = (g: string) => flagged.has(g) || big.has(g);
 
   for (const id of userIds) {
     const list = desired.get(id) ?? [];
-    const inTables = new Set(list.map((g) => g.id));
-    const held =
-      list.some((g) => flagged.has(g.id) || big.has(g.id)) ||
-      (remote.get(id) ?? []).some((g) => flagged.has(g) || big.has(g) || (!scope.has(g) && !inTables.has(g)));
+    let held = false;
+    for (const g of list) if (untouchable(g.id)) held = true;
+    const remoteGroups = remote.get(id);
+    if (!held && remoteGroups) {
+      const inTables = new Set<string>();
+      for (const g of list) inTables.add(g.id);
+      for (const g of remoteGroups) if (untouchable(g) || (!scope.has(g) && !inTables.has(g))) held = true;
+    }
     users.set(id, { id, desiredGroups: held ? null : list });
   }
   return users;
