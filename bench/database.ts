@@ -7,6 +7,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import pg from 'pg';
 import { applyMigrations } from '../src/db/migrate/apply.js';
+import { readMigrations } from '../src/db/migrate/files.js';
+
+/** The migrations of the CLI being benched (RS_BENCH_CLI_ROOT: another checkout, for before/after). */
+const MIGRATIONS_DIR = process.env['RS_BENCH_CLI_ROOT']
+  ? new URL(`file://${process.env['RS_BENCH_CLI_ROOT']}/prisma/migrations/`)
+  : new URL('../prisma/migrations/', import.meta.url);
 
 export const adminUrl = (): string => process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -46,7 +52,7 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
 
 /** Short hash of the migration folder names: a template built before a new migration is not reused. */
 function migrationsHash(): string {
-  const names = readdirSync(new URL('../prisma/migrations/', import.meta.url)).sort().join(',');
+  const names = readdirSync(MIGRATIONS_DIR).sort().join(',');
   return createHash('sha1').update(names).digest('hex').slice(0, 8);
 }
 
@@ -64,7 +70,7 @@ export async function cloneBenchDatabase(key: string, fill: (url: string) => Pro
       await a.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
       await a.query(`CREATE DATABASE "${building}"`);
     });
-    await applyMigrations({ databaseUrl: urlOf(building) });
+    await applyMigrations({ databaseUrl: urlOf(building), migrations: readMigrations(MIGRATIONS_DIR.pathname) });
     await fill(urlOf(building));
     // Renamed only once complete, so an interrupted build is never cloned.
     await withAdmin((a) => a.query(`ALTER DATABASE "${building}" RENAME TO "${template}"`));
