@@ -38,6 +38,10 @@ async function time(label: string, f: () => Promise<unknown>): Promise<void> {
   console.log(`${label.padEnd(36)} median ${xs[xs.length >> 1]!.toFixed(0).padStart(5)} ms, node CPU ${(cpu / ROUNDS).toFixed(0).padStart(5)} ms`);
 }
 
+await time('prisma  states via findMany (1000 ids, IN list)', () => db.prisma.groupState.findMany({ where: { groupId: { in: groups } } }));
+await time('prisma  states via $queryRaw (= ANY array)', () =>
+  db.prisma.$queryRawUnsafe('SELECT * FROM rongsync_group_state WHERE group_id = ANY($1::text[])', groups),
+);
 for (const [name, sql, arg] of [
   ['desired (1000 groups)', DESIRED, groups],
   ['desired, members as JSON text', DESIRED_JSON, groups],

@@ -41,6 +41,12 @@ try {
   const calls = emulator.calls();
   const refused = calls.filter((c) => c.code === 1008).length;
   const span = (calls.at(-1)!.at - calls[0]!.at) / 1000;
+  // Where the pace drops: the longest pause between two calls, and the calls of each second.
+  let maxGap = 0;
+  for (let i = 1; i < calls.length; i++) maxGap = Math.max(maxGap, calls[i]!.at - calls[i - 1]!.at);
+  const perSecond = new Map<number, number>();
+  for (const c of calls) perSecond.set(Math.floor((c.at - calls[0]!.at) / 1000), (perSecond.get(Math.floor((c.at - calls[0]!.at) / 1000)) ?? 0) + 1);
+  const seconds = [...Array(Math.ceil(span)).keys()].map((k) => perSecond.get(k) ?? 0);
   const out = {
     bench: 'quota',
     backlog: N,
@@ -50,6 +56,8 @@ try {
     calls_per_s: Number(((calls.length - 1) / span).toFixed(1)),
     accepted_per_s: Number(((calls.length - refused - 1) / span).toFixed(1)),
     span_s: Number(span.toFixed(1)),
+    max_gap_ms: maxGap,
+    per_second: seconds,
     wall_s: Number(m.wallS.toFixed(1)),
     groups_created: emulator.state() && Object.keys(emulator.state().groups).length,
   };

@@ -16,7 +16,8 @@
 //   options: --sync on|off|both  --steps copy,plan,apply,full  --json  --concurrency 16
 //            --latency MS (emulator)  --node-flags "--cpu-prof --cpu-prof-dir=DIR"  --keep
 //            --profile DIR [--profile-kind cpu|heap|both] [--stop-after S]: profile each step's
-//            process (bench/profile-preload.mjs), ending it after S seconds if still running
+//            process (bench/profile-preload.mjs), ending it after S seconds if still running;
+//            --profile-steps full,… profiles only those steps
 //            --show-stderr (the end of each step process's stderr, e.g. with
 //            --node-flags=--import=./bench/count-queries-preload.mjs)
 //            --drop-templates (remove cached data templates and exit)
@@ -44,6 +45,7 @@ const { values: opt } = parseArgs({
     keep: { type: 'boolean', default: false },
     profile: { type: 'string' },
     'profile-kind': { type: 'string', default: 'cpu' },
+    'profile-steps': { type: 'string' },
     'stop-after': { type: 'string' },
     'show-stderr': { type: 'boolean', default: false },
     'drop-templates': { type: 'boolean', default: false },
@@ -61,7 +63,7 @@ const U = Number(opt.users ?? opt.groups);
 const variants = opt.sync === 'both' ? [true, false] : [opt.sync !== 'off'];
 const steps = new Set(opt.steps.split(','));
 const nodeFlags = opt['node-flags'].split(' ').filter(Boolean);
-if (opt.profile) nodeFlags.push('--import', new URL('./profile-preload.mjs', import.meta.url).pathname);
+const profiled = (step: string) => opt.profile !== undefined && (!opt['profile-steps'] || opt['profile-steps'].split(',').includes(step));
 const shape = { groups: G, members: M, users: U };
 
 function say(line: string): void {
@@ -140,7 +142,7 @@ async function cliStep(step: string, db: BenchDatabase, emu: EmulatorProcess, sy
     RONGCLOUD_CONCURRENCY: opt.concurrency,
     RONGSYNC_SYNC_CALLS: String(sync),
     LOG_LEVEL: 'warn',
-    ...(opt.profile ? { RS_PROFILE_DIR: opt.profile, RS_PROFILE: opt['profile-kind'] } : {}),
+    ...(profiled(step) ? { RS_PROFILE_DIR: opt.profile, RS_PROFILE: opt['profile-kind'] } : {}),
   };
   const lastRun = async () => Number((await query<{ id: number | null }>(db.url, 'SELECT max(id) AS id FROM rongsync_runs'))[0]?.id ?? 0);
   const pending = async () => Number((await query<{ n: string }>(db.url, 'SELECT count(*) AS n FROM rongsync_changes'))[0]!.n);
@@ -162,7 +164,8 @@ async function cliStep(step: string, db: BenchDatabase, emu: EmulatorProcess, sy
   const exits: number[] = [];
   try {
     for (;;) {
-      const m = await runCli(args, env, { nodeFlags, ...(opt['stop-after'] ? { stopAfterS: Number(opt['stop-after']) } : {}) });
+      const flags = profiled(step) ? [...nodeFlags, '--import', new URL('./profile-preload.mjs', import.meta.url).pathname] : nodeFlags;
+      const m = await runCli(args, env, { nodeFlags: flags, ...(opt['stop-after'] ? { stopAfterS: Number(opt['stop-after']) } : {}) });
       stopped ||= m.stopped;
       if (opt['show-stderr']) process.stderr.write(m.stderrTail);
       runs++;

@@ -3,7 +3,7 @@
 // desired rows and the shadow come back whole, whatever characters the ids hold.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDesired, loadUsers } from '../../src/reconcile/observe.js';
+import { loadDesired, loadStates, loadUsers } from '../../src/reconcile/observe.js';
 import { loadShadow } from '../../src/reconcile/shadow.js';
 import type { UserInput } from '../../src/reconcile/plan/types.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -149,5 +149,21 @@ describe('desired rows and the shadow', () => {
     const shadow = await loadShadow(t.db.prisma, ['G 1', 'E']);
     expect(shadow.get('G 1')!.members).toEqual(odd);
     expect(shadow.get('E')).toMatchObject({ members: [], name: null });
+  });
+});
+
+describe('loadStates', () => {
+  it('reads every field of the groups asked for, and only those', async () => {
+    await t.sql('DELETE FROM rongsync_group_state');
+    const at = new Date('2026-11-30T10:00:00.123Z');
+    await t.sql(
+      `INSERT INTO rongsync_group_state (group_id, paused, additive, consecutive_failures, next_attempt_at, quarantined_at, drift_first_seen_at)
+       VALUES ('a', true, false, 3, $1, NULL, $1), ('b', false, true, 0, NULL, $1, NULL), ('c', false, false, 0, NULL, NULL, NULL)`,
+      [at],
+    );
+    const states = await loadStates(t.db.prisma, ['a', 'b', 'missing']);
+    expect([...states.keys()].sort()).toEqual(['a', 'b']);
+    expect(states.get('a')).toEqual({ groupId: 'a', paused: true, additive: false, consecutiveFailures: 3, nextAttemptAt: at, quarantinedAt: null, driftFirstSeenAt: at });
+    expect(states.get('b')).toEqual({ groupId: 'b', paused: false, additive: true, consecutiveFailures: 0, nextAttemptAt: null, quarantinedAt: at, driftFirstSeenAt: null });
   });
 });
