@@ -10,7 +10,8 @@
 //
 // Fields: wall_s, calls (emulator requests), calls_per_s, peak_rss_mib and cpu_s of the rongsync
 // process alone, db_active_s (pg_stat_database.active_time delta of the bench database),
-// stdout_bytes/lines, runs, checked, series ([seconds, calls so far] every 10 s: flat or slowing).
+// stdout_bytes/lines, runs, checked, series ([seconds, calls so far, drift items so far] every 10 s:
+// flat or slowing).
 //
 //   npx tsx bench/scale.ts --groups 20000 --members 30 --users 20000 --sync on
 //   options: --sync on|off|both  --steps copy,plan,apply,full  --json  --concurrency 16
@@ -150,9 +151,13 @@ async function cliStep(step: string, db: BenchDatabase, emu: EmulatorProcess, sy
   const activeBefore = await dbActiveSeconds(db.name);
   const callsBefore = await emu.total();
   const t0 = performance.now();
-  const series: Array<[number, number]> = [];
+  // [seconds, calls so far, drift items written so far]: a run writes its items batch by batch, so
+  // the third number shows the pace of a step that makes no calls (plan).
+  const series: Array<[number, number, number]> = [];
   const sampler = setInterval(() => {
-    void emu.total().then((n) => series.push([Math.round((performance.now() - t0) / 1000), n - callsBefore]));
+    void Promise.all([emu.total(), query<{ n: string }>(db.url, `SELECT count(*) AS n FROM rongsync_drift_items WHERE run_id > ${runBefore}`)]).then(
+      ([n, [items]]) => series.push([Math.round((performance.now() - t0) / 1000), n - callsBefore, Number(items!.n)]),
+    );
   }, 10_000);
   let wall = 0;
   let peak = 0;
