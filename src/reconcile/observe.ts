@@ -94,9 +94,10 @@ export async function loadSnapshots(prisma: PrismaClient, groupIds: string[]): P
  * - a group with more members than `maxMembersPerGroup` (unreconcilable; a sync would create or
  *   fill it one user at a time).
  *
- * Every query is driven by the users (index lookups per user), never by the shadow's size: a run
- * over a growing shadow costs the same per batch. (Matching the shadow's member arrays against
- * the whole user list with `&&` compared every element with every user, on every shadow row.)
+ * The queries are driven by the users (index lookups per user) and cost what the users'
+ * memberships cost, not what the shadow holds: a run over a growing shadow costs the same per
+ * batch. (Matching the shadow's member arrays against the whole user list with `&&` compared every
+ * element with every user on every shadow row: 55 s of one 1000-group batch at 10 000 shadow rows.)
  */
 export async function loadUsers(
   prisma: PrismaClient,
