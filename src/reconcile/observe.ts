@@ -28,31 +28,48 @@ export interface GroupSnapshot {
 
 export async function loadDesired(prisma: PrismaClient, groupIds: string[]): Promise<Map<string, DesiredGroup>> {
   if (groupIds.length === 0) return new Map();
-  const rows = await prisma.$queryRaw<Array<{ id: string; name: string; owner_id: string | null; members: string[] }>>`
+  // Members come back as JSON text: Prisma decodes a text[] column several times slower than
+  // JSON.parse does (measured: bench/prisma-vs-pg.ts).
+  const rows = await prisma.$queryRaw<Array<{ id: string; name: string; owner_id: string | null; members: string }>>`
     SELECT g.id, g.name, g.owner_id,
-           coalesce(array_agg(m.user_id) FILTER (WHERE m.user_id IS NOT NULL), '{}') AS members
+           coalesce(json_agg(m.user_id) FILTER (WHERE m.user_id IS NOT NULL), '[]')::text AS members
       FROM groups g LEFT JOIN group_members m ON m.group_id = g.id
      WHERE g.id = ANY(${groupIds}::text[])
      GROUP BY g.id`;
-  return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, ownerId: r.owner_id, members: sortIds(r.members) }]));
+  return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, ownerId: r.owner_id, members: sortIds(JSON.parse(r.members) as string[]) }]));
 }
 
 export async function loadStates(prisma: PrismaClient, groupIds: string[]): Promise<Map<string, GroupState>> {
   if (groupIds.length === 0) return new Map();
-  const rows = await prisma.groupState.findMany({ where: { groupId: { in: groupIds } } });
+  // One array parameter: findMany's IN list binds one parameter per id and costs several times more.
+  const rows = await prisma.$queryRaw<
+    Array<{
+      group_id: string;
+      paused: boolean;
+      additive: boolean;
+      consecutive_failures: number;
+      next_attempt_at: Date | null;
+      quarantined_at: Date | null;
+      quarantine_reason: string | null;
+      last_error: string | null;
+      drift_first_seen_at: Date | null;
+    }>
+  >`
+    SELECT group_id, paused, additive, consecutive_failures, next_attempt_at, quarantined_at, quarantine_reason, last_error, drift_first_seen_at
+      FROM rongsync_group_state WHERE group_id = ANY(${groupIds}::text[])`;
   return new Map(
     rows.map((r) => [
-      r.groupId,
+      r.group_id,
       {
-        groupId: r.groupId,
+        groupId: r.group_id,
         paused: r.paused,
         additive: r.additive,
-        consecutiveFailures: r.consecutiveFailures,
-        nextAttemptAt: r.nextAttemptAt,
-        quarantinedAt: r.quarantinedAt,
-        quarantineReason: r.quarantineReason,
-        lastError: r.lastError,
-        driftFirstSeenAt: r.driftFirstSeenAt,
+        consecutiveFailures: r.consecutive_failures,
+        nextAttemptAt: r.next_attempt_at,
+        quarantinedAt: r.quarantined_at,
+        quarantineReason: r.quarantine_reason,
+        lastError: r.last_error,
+        driftFirstSeenAt: r.drift_first_seen_at,
       },
     ]),
   );
@@ -82,6 +99,11 @@ export async function loadSnapshots(prisma: PrismaClient, groupIds: string[]): P
  *   scope is fine: the group is valid and writable, checked above and by the planner);
  * - a group with more members than `maxMembersPerGroup` (unreconcilable; a sync would create or
  *   fill it one user at a time).
+ *
+ * The queries are driven by the users (index lookups per user) and cost what the users'
+ * memberships cost, not what the shadow holds: a run over a growing shadow costs the same per
+ * batch. (Matching the shadow's member arrays against the whole user list with `&&` compared every
+ * element with every user on every shadow row: 55 s of one 1000-group batch at 10 000 shadow rows.)
  */
 export async function loadUsers(
   prisma: PrismaClient,
@@ -91,37 +113,54 @@ export async function loadUsers(
 ): Promise<Map<string, UserInput>> {
   const users = new Map<string, UserInput>();
   if (userIds.length === 0) return users;
-  for (const id of userIds) users.set(id, { id, desiredGroups: [] });
 
-  const rows = await prisma.$queryRaw<Array<{ user_id: string; group_id: string; name: string }>>`
-    SELECT m.user_id, g.id AS group_id, g.name
-      FROM group_members m JOIN groups g ON g.id = m.group_id
-     WHERE m.user_id = ANY(${userIds}::text[])
-     ORDER BY m.user_id, g.id`;
-  for (const r of rows) users.get(r.user_id)!.desiredGroups!.push({ id: r.group_id, name: r.name });
+  const [listRows, remoteRows, flaggedRows] = await Promise.all([
+    prisma.$queryRaw<Array<{ user_id: string; groups: string }>>`
+      SELECT m.user_id, json_agg(json_build_array(g.id, g.name) ORDER BY g.id)::text AS groups
+        FROM group_members m JOIN groups g ON g.id = m.group_id
+       WHERE m.user_id = ANY(${userIds}::text[])
+       GROUP BY m.user_id`,
+    // One GIN lookup per user on the shadow's member arrays.
+    prisma.$queryRaw<Array<{ user_id: string; groups: string }>>`
+      SELECT q.user_id, json_agg(r.group_id)::text AS groups
+        FROM unnest(${userIds}::text[]) AS q(user_id)
+        JOIN rongsync_remote_groups r ON r.members @> ARRAY[q.user_id]
+       GROUP BY q.user_id`,
+    prisma.$queryRaw<Array<{ group_id: string }>>`
+      SELECT group_id FROM rongsync_group_state WHERE paused OR additive OR quarantined_at IS NOT NULL`,
+  ]);
+  const flagged = new Set(flaggedRows.map((r) => r.group_id));
+  const desired = new Map<string, Array<{ id: string; name: string }>>();
+  const touched = new Set<string>();
+  for (const r of listRows) {
+    const list = (JSON.parse(r.groups) as Array<[string, string]>).map(([id, name]) => ({ id, name }));
+    for (const g of list) touched.add(g.id);
+    desired.set(r.user_id, list);
+  }
+  const remote = new Map<string, string[]>();
+  for (const r of remoteRows) {
+    const ids = JSON.parse(r.groups) as string[];
+    for (const g of ids) touched.add(g);
+    remote.set(r.user_id, ids);
+  }
+  const bigRows = await prisma.$queryRaw<Array<{ group_id: string }>>`
+    SELECT group_id FROM group_members WHERE group_id = ANY(${[...touched]}::text[])
+     GROUP BY group_id HAVING count(*) > ${maxMembersPerGroup}`;
+  const big = new Set(bigRows.map((r) => r.group_id));
+  const scope = new Set(scopeIds);
+  const untouchable = (g: string) => flagged.has(g) || big.has(g);
 
-  const held = await prisma.$queryRaw<Array<{ user_id: string }>>`
-    WITH touched AS (
-      SELECT m.user_id, m.group_id FROM group_members m WHERE m.user_id = ANY(${userIds}::text[])
-      UNION
-      SELECT u.user_id, r.group_id
-        FROM rongsync_remote_groups r, unnest(r.members) AS u(user_id)
-       WHERE r.members && ${userIds}::text[] AND u.user_id = ANY(${userIds}::text[])
-    ),
-    big AS (
-      SELECT m.group_id FROM group_members m
-       WHERE m.group_id IN (SELECT DISTINCT group_id FROM touched)
-       GROUP BY m.group_id HAVING count(*) > ${maxMembersPerGroup}
-    )
-    SELECT t.user_id FROM touched t JOIN rongsync_group_state s ON s.group_id = t.group_id
-     WHERE s.paused OR s.additive OR s.quarantined_at IS NOT NULL
-    UNION
-    SELECT t.user_id FROM touched t
-      JOIN rongsync_remote_groups r ON r.group_id = t.group_id AND t.user_id = ANY(r.members)
-     WHERE NOT (t.group_id = ANY(${scopeIds}::text[]))
-       AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = t.group_id AND m.user_id = t.user_id)
-    UNION
-    SELECT t.user_id FROM touched t JOIN big b ON b.group_id = t.group_id`;
-  for (const r of held) users.set(r.user_id, { id: r.user_id, desiredGroups: null });
+  for (const id of userIds) {
+    const list = desired.get(id) ?? [];
+    let held = false;
+    for (const g of list) if (untouchable(g.id)) held = true;
+    const remoteGroups = remote.get(id);
+    if (!held && remoteGroups) {
+      const inTables = new Set<string>();
+      for (const g of list) inTables.add(g.id);
+      for (const g of remoteGroups) if (untouchable(g) || (!scope.has(g) && !inTables.has(g))) held = true;
+    }
+    users.set(id, { id, desiredGroups: held ? null : list });
+  }
   return users;
 }

@@ -56,10 +56,11 @@ const toShadow = (r: Row): ShadowGroup => ({
 
 export async function loadShadow(prisma: Tx, groupIds: string[]): Promise<Map<string, ShadowGroup>> {
   if (groupIds.length === 0) return new Map();
-  const rows = await prisma.$queryRaw<Row[]>`
-    SELECT group_id, name, members, created_by_rongsync, read_at, written_at, owner_id
+  // Members as JSON text: Prisma decodes text[] several times slower than JSON.parse does.
+  const rows = await prisma.$queryRaw<Array<Omit<Row, 'members'> & { members: string }>>`
+    SELECT group_id, name, array_to_json(members)::text AS members, created_by_rongsync, read_at, written_at, owner_id
       FROM rongsync_remote_groups WHERE group_id = ANY(${groupIds}::text[])`;
-  return new Map(rows.map((r) => [r.group_id, toShadow(r)]));
+  return new Map(rows.map((r) => [r.group_id, toShadow({ ...r, members: JSON.parse(r.members) as string[] | null })]));
 }
 
 /** Remembers each group's current owner from the tables, so its dismiss can name it later. */
