@@ -8,7 +8,7 @@ import { applyMigrations, type MigrateResult } from './db/migrate/apply.js';
 import { RongsyncError } from './errors.js';
 import { silentLogger, type Logger } from './log/logger.js';
 import { CallLog, callsPerMinute } from './reconcile/call-log.js';
-import { backlog, markDirtyAndNotify, type Backlog } from './reconcile/change-log.js';
+import { backlog, markDirty, type Backlog } from './reconcile/change-log.js';
 import { explainGroup, type GroupExplanation } from './reconcile/explain.js';
 import {
   countByCondition,
@@ -25,6 +25,7 @@ import {
 } from './reconcile/group-state.js';
 import type { PlannedCall } from './reconcile/plan/types.js';
 import type { RemoteGroups } from './reconcile/ports.js';
+import { pruneHistory, type PruneResult } from './reconcile/retention.js';
 import { poolRunLock } from './reconcile/run-lock.js';
 import { runOnce, type BatchReport, type ReconcileDeps, type RunResult } from './reconcile/run.js';
 import { ReconcileService } from './reconcile/serve.js';
@@ -33,11 +34,14 @@ import { applyVerdict, planVerdict, type Verdict } from './reconcile/verdict.js'
 import { listRuns, loadRunReport, type RunSummary } from './report/load.js';
 import type { RunReport } from './report/types.js';
 import { GroupClient } from './remote/group-client.js';
+import { terminalSafe } from './rules/characters.js';
 
 /** A configuration value as the environment would give it (validated by the same schema). */
 export type ConfigValues = Partial<Record<(typeof ENV_VARS)[number]['name'], string | number | boolean>>;
 
 export interface RongsyncOptions {
+  /** A configuration already validated (by loadConfig); `config`, `env` and `databaseUrl` are then ignored. */
+  loadedConfig?: Config;
   /** Postgres with the app tables and rongsync's (overrides DATABASE_URL in `config` / `env`). */
   databaseUrl?: string;
   /** Settings by their environment names, e.g. `{ RONGCLOUD_APP_KEY: 'k', RONGSYNC_MODE: 'detect' }`. */
@@ -120,6 +124,8 @@ export interface Rongsync {
   /** Lift quarantine and backoff, mark for the next run. All or nothing: throws NotQuarantinedError. */
   release(groupIds: string[]): Promise<void>;
   quarantined(): ReturnType<typeof listQuarantined>;
+  /** Deletes runs (with drift items) and call-log rows older than `olderThan`; the newest run is kept. */
+  prune(olderThan: Date): Promise<PruneResult>;
   /** Reads these groups from RongCloud and converges them now (waits for a run in progress). */
   reconcileNow(groupIds: string[], options?: { allowDeletes?: boolean }): Promise<ApplyOutcome>;
   /** Stops the service if started, then closes the pool and the client. */
@@ -131,7 +137,7 @@ export class NotQuarantinedError extends RongsyncError {
   readonly problems: Array<{ groupId: string; problem: 'unknown' | 'not_quarantined' }>;
 
   constructor(problems: NotQuarantinedError['problems']) {
-    const lines = problems.map((p) => `${JSON.stringify(p.groupId)}: ${p.problem === 'unknown' ? 'unknown group (rongsync has no state recorded for it)' : 'is not quarantined'}`);
+    const lines = problems.map((p) => `${terminalSafe(p.groupId)}: ${p.problem === 'unknown' ? 'unknown group (rongsync has no state recorded for it)' : 'is not quarantined'}`);
     super('not_quarantined', `nothing released:\n  - ${lines.join('\n  - ')}\n(see \`rongsync quarantine list\`)`);
     this.problems = problems;
   }
@@ -146,7 +152,7 @@ function toEnv(values: ConfigValues | undefined): Record<string, string> {
 
 export function createRongsync(options: RongsyncOptions = {}): Rongsync {
   const env = { ...(options.env ?? {}), ...toEnv(options.config), ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}) };
-  const config = loadConfig(env);
+  const config = options.loadedConfig ?? loadConfig(env);
   const logger = options.logger ?? silentLogger;
   const db: Database = openDatabase(config.databaseUrl);
   const callLog = new CallLog(db.prisma, logger);
@@ -226,7 +232,7 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
       const ids = [...new Set(groupIds)];
       const resumed = await prisma.$transaction(async (tx) => {
         const was = await unpauseGroups(tx, ids, new Date());
-        await markDirtyAndNotify(tx, ids, 'RESUME');
+        await markDirty(tx, ids, 'RESUME');
         return new Set(was);
       });
       return { notPaused: ids.filter((id) => !resumed.has(id)) };
@@ -243,10 +249,11 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
         });
         if (problems.length > 0) throw new NotQuarantinedError(problems);
         await releaseGroups(tx, ids);
-        await markDirtyAndNotify(tx, ids, 'RELEASE');
+        await markDirty(tx, ids, 'RELEASE');
       });
     },
     quarantined: () => listQuarantined(prisma),
+    prune: (olderThan) => pruneHistory(prisma, olderThan),
     reconcileNow: (groupIds, o = {}) => apply({ groups: groupIds, ...(o.allowDeletes ? { allowDeletes: true } : {}) }),
     async close() {
       await service?.stop();

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
 import { RongsyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { createRongsync, type Rongsync } from '../rongsync.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerApply } from './commands/apply.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -29,9 +30,11 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
   const stderr = options.stderr ?? process.stderr;
   let config: Config | undefined;
   let logger: Logger | undefined;
+  let api: Rongsync | undefined;
   const ctx: CliContext = {
     config: () => (config ??= loadConfig(options.env)),
     logger: () => (logger ??= createLogger(ctx.config().logLevel)),
+    api: () => (api ??= createRongsync({ loadedConfig: ctx.config(), logger: ctx.logger() })),
     stdout,
     stderr,
     exitCode: 0,
@@ -60,5 +63,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
     }
     stderr.write(`rongsync: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;
+  } finally {
+    await api?.close();
   }
 }

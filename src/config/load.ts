@@ -1,6 +1,8 @@
 // Reads the environment ONCE into a typed, frozen Config (see schema.ts for the variables).
 // A bad value fails here, at start-up, naming the variable, the problem and a good example.
 import { ConfigError } from '../errors.js';
+import { terminalSafe } from '../rules/characters.js';
+import { describeProblem, userIdProblem } from '../rules/ids.js';
 import { ENV_VARS, RONGCLOUD_ID_CAP, type EnvVar } from './schema.js';
 import { Secret } from './secret.js';
 
@@ -73,7 +75,7 @@ export function loadConfig(env: Env): Config {
       values[v.name] = parsed.data;
     } else {
       const why = [...new Set(parsed.error.issues.map((i) => i.message))].join('; ');
-      const shown = v.secret ? '' : ` ${JSON.stringify(v.redact ? v.redact(input) : input)}`;
+      const shown = v.secret ? '' : ` ${show(v.redact ? v.redact(input) : input)}`;
       problems.push(`${v.name}:${shown} ${why} (e.g. ${v.name}=${v.example})`);
     }
   }
@@ -82,15 +84,18 @@ export function loadConfig(env: Env): Config {
   // Checks across variables, once each one parsed on its own.
   const operator = get<string | undefined>('RONGSYNC_DISMISS_OPERATOR');
   if (operator !== undefined) {
-    // The operator is a user id: measured as the client measures user ids (src/remote/schemas.ts),
-    // in UTF-8 bytes. If RONGCLOUD_USER_ID_MAX itself is bad (reported above), RongCloud's cap applies.
+    // The operator is a user id: checked by the rule the planner and the client apply to user ids
+    // (src/rules/ids.ts), in UTF-8 bytes. If RONGCLOUD_USER_ID_MAX itself is bad (reported above),
+    // RongCloud's cap applies.
     const userIdMax = get<number | undefined>('RONGCLOUD_USER_ID_MAX');
     const limit = userIdMax ?? RONGCLOUD_ID_CAP;
-    const bytes = Buffer.byteLength(operator, 'utf8');
-    if (bytes > limit) {
+    const p = userIdProblem(operator, limit);
+    if (p?.kind === 'too_long') {
       const over = userIdMax === undefined ? `RongCloud's limit of ${limit} bytes` : `RONGCLOUD_USER_ID_MAX=${limit}`;
-      const fix = bytes <= RONGCLOUD_ID_CAP ? `use a shorter user id or raise RONGCLOUD_USER_ID_MAX to ${bytes}` : 'use a shorter user id';
-      problems.push(`RONGSYNC_DISMISS_OPERATOR: ${JSON.stringify(operator)} is ${bytes} bytes, over ${over}; ${fix} (e.g. RONGSYNC_DISMISS_OPERATOR=admin)`);
+      const fix = p.length <= RONGCLOUD_ID_CAP ? `use a shorter user id or raise RONGCLOUD_USER_ID_MAX to ${p.length}` : 'use a shorter user id';
+      problems.push(`RONGSYNC_DISMISS_OPERATOR: ${show(operator)} is ${p.described}, over ${over}; ${fix} (e.g. RONGSYNC_DISMISS_OPERATOR=admin)`);
+    } else if (p) {
+      problems.push(`RONGSYNC_DISMISS_OPERATOR: ${show(operator)} ${describeProblem(p)}; RongCloud would refuse it as a user id (e.g. RONGSYNC_DISMISS_OPERATOR=admin)`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -146,6 +151,11 @@ export function requireCredentials(remote: RemoteConfig): { appKey: string; appS
   if (!remote.appSecret) problems.push('RONGCLOUD_APP_SECRET: is required to call RongCloud (set it to your app secret)');
   if (problems.length > 0) throw new ConfigError(problems);
   return { appKey: remote.appKey!, appSecret: remote.appSecret! };
+}
+
+/** A value quoted for an error message, with control and bidi characters escaped. */
+function show(value: string): string {
+  return terminalSafe(JSON.stringify(value));
 }
 
 function deepFreeze<T>(value: T): T {

@@ -69,11 +69,27 @@ const httpUrlList = z
   .transform((urls) => urls.map((u) => u.replace(/\/+$/, '')));
 
 /**
- * A URL list as shown in an error message: everything before the last `@` (after the first
- * `scheme://`, if any) becomes `***`, so no user:password is echoed, even from a URL too broken
- * to parse or a password holding `,` `/` or `@`. May hide more than the credentials; never less.
+ * A URL list as shown in an error message: each entry as scheme, host and port only. A path,
+ * query or fragment can hold a token pasted by mistake, and user:password@ is a credential, so
+ * neither is ever echoed: credentials show as `***@`, anything after the host as `/…`, and text
+ * that does not look like a host at all as `…` (a libpq "host=… password=…" string pasted into
+ * DATABASE_URL is not echoed either). Credentials are cut first, on the whole value: everything
+ * before the last `@` (after the first `scheme://`) goes, even from a URL too broken to parse or a
+ * password holding `,` `/` or `@`. May hide more than the secret; never less.
  */
-const hideCredentials = (v: string) => v.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1***@');
+function showOrigins(value: string): string {
+  const noCredentials = value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1***@');
+  return noCredentials
+    .split(',')
+    .map((entry) => originOf(entry.trim()))
+    .join(',');
+}
+
+function originOf(entry: string): string {
+  const [, scheme = '', credentials = '', authority = '', rest = ''] = /^([a-z][a-z0-9+.-]*:(?:[/\\]{2})?)?(\*\*\*@)?([^/?#\\]*)([\s\S]*)$/i.exec(entry)!;
+  const hostLike = /^(\[[0-9a-f:.]*\]|[\p{L}\p{N}._~-]*)(:\d*)?$/iu.test(authority);
+  return `${scheme}${credentials}${hostLike ? authority : '…'}${rest !== '' && rest !== '/' ? '/…' : ''}`;
+}
 
 const regex = z
   .string()
@@ -114,16 +130,16 @@ export interface EnvVar {
 
 /** Every variable rongsync reads, in the order `.env.example` lists them. */
 export const ENV_VARS = [
-  { name: 'DATABASE_URL', schema: postgresUrl, redact: hideCredentials, example: 'postgres://rongsync@127.0.0.1:5432/app', doc: 'Postgres holding the app tables (groups, group_members) and rongsync_* tables.' },
+  { name: 'DATABASE_URL', schema: postgresUrl, redact: showOrigins, example: 'postgres://rongsync@127.0.0.1:5432/app', doc: 'Postgres holding the app tables (groups, group_members) and rongsync_* tables.' },
   { name: 'RONGCLOUD_APP_KEY', schema: nonEmpty, optional: true, example: 'k51hidwq1fb4', doc: 'RongCloud app key. Required by commands that call RongCloud.' },
   { name: 'RONGCLOUD_APP_SECRET', schema: nonEmpty, optional: true, secret: true, example: '<your app secret>', doc: 'RongCloud app secret; used only to sign requests, never logged.' },
-  { name: 'RONGCLOUD_API_URL', schema: httpUrlList, redact: hideCredentials, default: 'https://api.rong-api.com,https://api-b.rong-api.com', example: 'https://api.rong-api.com,https://api-b.rong-api.com', doc: 'One or more base URLs, comma-separated, in failover order. A path prefix is allowed; a query string, fragment or user:password@ is not.' },
+  { name: 'RONGCLOUD_API_URL', schema: httpUrlList, redact: showOrigins, default: 'https://api.rong-api.com,https://api-b.rong-api.com', example: 'https://api.rong-api.com,https://api-b.rong-api.com', doc: 'One or more base URLs, comma-separated, in failover order. A path prefix is allowed; a query string, fragment or user:password@ is not.' },
   { name: 'RONGCLOUD_RATE_LIMIT', schema: int(1, 100_000), default: '100', example: '100', doc: 'Calls per second across the whole process (RongCloud allows 100/s); at most this many start in any 1.05 s, so jitter never crosses the limit.' },
   { name: 'RONGCLOUD_CONCURRENCY', schema: int(1, 1000), default: '16', example: '16', doc: 'Remote calls in flight at once.' },
   { name: 'RONGCLOUD_TIMEOUT_MS', schema: int(100, 600_000), default: '10000', example: '10000', doc: 'Timeout of one HTTP attempt, in milliseconds.' },
   { name: 'RONGCLOUD_MAX_RETRIES', schema: int(0, 20), default: '5', example: '5', doc: 'Retries of a transient failure (network, timeout, 5xx, 1000/1050, rate limit).' },
-  { name: 'RONGCLOUD_GROUP_ID_MAX', schema: int(1, RONGCLOUD_ID_CAP, "RongCloud's own limit"), default: '30', example: '30', doc: 'Longest group id accepted; at most 64, the cap in RongCloud\'s current API docs (the seed SDK docs say 30).' },
-  { name: 'RONGCLOUD_GROUP_NAME_MAX', schema: int(1, RONGCLOUD_ID_CAP, "RongCloud's own limit"), default: '60', example: '60', doc: 'Longest group name accepted; at most 64, the cap in RongCloud\'s current API docs (the seed SDK docs say 60).' },
+  { name: 'RONGCLOUD_GROUP_ID_MAX', schema: int(1, RONGCLOUD_ID_CAP, "RongCloud's own limit"), default: '30', example: '30', doc: 'Longest group id accepted, in UTF-16 code units (an emoji counts 2); at most 64, the cap in RongCloud\'s current API docs (the seed SDK docs say 30).' },
+  { name: 'RONGCLOUD_GROUP_NAME_MAX', schema: int(1, RONGCLOUD_ID_CAP, "RongCloud's own limit"), default: '60', example: '60', doc: 'Longest group name accepted, in UTF-16 code units; at most 64, the cap in RongCloud\'s current API docs (the seed SDK docs say 60).' },
   { name: 'RONGCLOUD_USER_ID_MAX', schema: int(1, RONGCLOUD_ID_CAP, "RongCloud's own limit"), default: '64', example: '64', doc: 'Longest user id accepted, in UTF-8 bytes; at most 64, the cap in RongCloud\'s current API docs. RONGSYNC_DISMISS_OPERATOR must fit it.' },
   { name: 'RONGCLOUD_MAX_MEMBERS_PER_GROUP', schema: int(1, 1_000_000), default: '3000', example: '3000', doc: 'Members one group may have (3000; raisable by ticket).' },
   { name: 'RONGCLOUD_MAX_GROUPS_PER_USER', schema: int(1, 1_000_000), default: '500', example: '500', doc: 'Groups one user may be in (seed docs: 500).' },

@@ -1,6 +1,7 @@
 // The RongCloud group endpoints: validate the form parameters as RongCloud does (every message
 // names the parameter and the limit), then apply the call to the GroupStore. A handler returns
 // the success body's extra fields or throws an ApiError.
+import { describeProblem, groupIdProblem, groupNameProblem, userIdProblem, type TextProblem } from '../rules/ids.js';
 import { ApiError } from './errors.js';
 import type { Params } from './form.js';
 import type { GroupStore } from './state.js';
@@ -24,27 +25,31 @@ function groupId(params: Params, limits: EmulatorLimits): string {
   return id;
 }
 
-function checkGroupId(id: string, label: string, limits: EmulatorLimits): void {
-  const len = charLength(id);
-  if (len > limits.groupIdMax) {
-    throw new ApiError(1005, `${label} is ${len} characters long; the limit is ${limits.groupIdMax}`);
+/**
+ * RongCloud's rules for an id or a name (src/rules/ids.ts, the rules rongsync's planner and client
+ * apply too): a length over the limit is 1005, any other problem 1002 — an empty, blank or padded
+ * id, or one holding a control, line-separator or bidi character.
+ */
+function check(label: string, p: TextProblem | null): void {
+  if (p === null) return;
+  if (p.kind === 'too_long') {
+    throw new ApiError(1005, `${label} is ${p.described} long; the limit is ${p.limit}${p.unit === 'utf8' ? ' bytes' : ''}`);
   }
+  throw new ApiError(1002, `${label} ${describeProblem(p)}`);
+}
+
+function checkGroupId(id: string, label: string, limits: EmulatorLimits): void {
+  check(label, groupIdProblem(id, limits.groupIdMax));
 }
 
 function checkUserId(id: string, label: string, limits: EmulatorLimits): void {
-  const bytes = Buffer.byteLength(id);
-  if (bytes > limits.userIdMax) {
-    throw new ApiError(1005, `${label} ${JSON.stringify(id.slice(0, 80))} is ${bytes} bytes long; the limit is ${limits.userIdMax} bytes`);
-  }
+  check(`${label} ${JSON.stringify(id.slice(0, 80))}`, userIdProblem(id, limits.userIdMax));
 }
 
 /** Normalised group name: null when absent, empty or the SDK's literal `undefined`. */
 function optionalName(raw: string | undefined, label: string, limits: EmulatorLimits): string | null {
   if (raw === undefined || raw === '' || raw === NO_NAME) return null;
-  const len = charLength(raw);
-  if (len > limits.groupNameMax) {
-    throw new ApiError(1005, `${label} is ${len} characters long; the limit is ${limits.groupNameMax}`);
-  }
+  check(label, groupNameProblem(raw, limits.groupNameMax));
   return raw;
 }
 
@@ -74,12 +79,6 @@ function userId(params: Params, limits: EmulatorLimits): string {
   const u = required(params, 'userId');
   checkUserId(u, 'userId', limits);
   return u;
-}
-
-function charLength(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
 }
 
 const GROUP_KEY = /^group\[(.*)\]$/s;

@@ -3,6 +3,7 @@
 // Invariants: a group exists only while it has members (RongCloud: a group exists once it has a
 // member), and byUser[u] contains g exactly when groups[g].members contains u. Capacity rules
 // are checked before any change, so a rejected call changes nothing (all-or-nothing).
+import { sortIds } from '../rules/ids.js';
 import { ApiError } from './errors.js';
 import type { EmulatorGroup, EmulatorLimits, EmulatorSnapshot } from './types.js';
 
@@ -26,7 +27,7 @@ export class GroupStore {
   /** Sorted member ids, or [] for a group that does not exist (as RongCloud answers). */
   members(groupId: string): string[] {
     const g = this.groups.get(groupId);
-    return g ? [...g.members].sort() : [];
+    return g ? sortIds(g.members) : [];
   }
 
   /** The user's groups, in the order they were joined. */
@@ -121,10 +122,10 @@ export class GroupStore {
     const groups: Record<string, EmulatorGroup> = {};
     if (groupId !== undefined) {
       const g = this.groups.get(groupId);
-      if (g) groups[groupId] = { name: g.name, members: [...g.members].sort() };
+      if (g) groups[groupId] = { name: g.name, members: sortIds(g.members) };
       return { groups };
     }
-    for (const [id, g] of this.groups) groups[id] = { name: g.name, members: [...g.members].sort() };
+    for (const [id, g] of this.groups) groups[id] = { name: g.name, members: sortIds(g.members) };
     return { groups };
   }
 

@@ -70,7 +70,7 @@ export interface EmulatorOptions {
 
 export interface EmulatorGroup {
   name: string | null;
-  /** Sorted. */
+  /** Sorted by code point (sortIds, the order of COLLATE "C"). */
   members: string[];
 }
 

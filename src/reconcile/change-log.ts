@@ -48,11 +48,21 @@ export async function ackChanges(prisma: PrismaClient, groups: Array<Pick<DirtyG
   await prisma.$executeRaw`DELETE FROM rongsync_changes WHERE id = ANY(${ids}::bigint[])`;
 }
 
-/** Marks groups dirty on rongsync's own behalf (operator release, resume). */
-export async function markDirty(prisma: PrismaClient, groupIds: string[], op: string): Promise<void> {
+/**
+ * Why rongsync marks a group dirty itself, and who asked (the row's `source`): an operator
+ * releasing a quarantine or resuming a paused group, or a run leaving drift for the next one.
+ */
+const SOURCE_OF = { RELEASE: 'operator', RESUME: 'operator', DRIFT: 'rongsync' } as const;
+export type DirtyReason = keyof typeof SOURCE_OF;
+
+/**
+ * Marks groups for the next run the way the app's triggers do — one rongsync_changes row each and
+ * a NOTIFY that wakes a running `serve` (rongsync_record_changes, the triggers' own function) —
+ * so inside a transaction both happen only if it commits.
+ */
+export async function markDirty(db: PrismaClient | Prisma.TransactionClient, groupIds: string[], reason: DirtyReason): Promise<void> {
   if (groupIds.length === 0) return;
-  await prisma.$executeRaw`
-    INSERT INTO rongsync_changes (group_id, source, op) SELECT u, 'rongsync', ${op} FROM unnest(${groupIds}::text[]) u`;
+  await db.$executeRaw`SELECT "rongsync_record_changes"(${groupIds}::text[], ${SOURCE_OF[reason]}, ${reason})`;
 }
 
 export interface Backlog {
@@ -73,15 +83,4 @@ export async function backlog(prisma: PrismaClient): Promise<Backlog> {
 export async function pendingChanges(prisma: PrismaClient, groupId: string, limit = 50): Promise<Array<{ id: bigint; source: string; op: string; changedAt: Date }>> {
   const rows = await prisma.change.findMany({ where: { groupId }, orderBy: { id: 'asc' }, take: limit });
   return rows.map((r) => ({ id: r.id, source: r.source, op: r.op, changedAt: r.changedAt }));
-}
-
-/**
- * Marks groups dirty on an operator's behalf (release, resume) the way the app's triggers do:
- * a change row each and a NOTIFY that wakes a running `serve` — both only if the transaction
- * commits. (Runs leave their own marks with `markDirty`, without a NOTIFY: a detect-mode service
- * would otherwise wake itself up for ever.)
- */
-export async function markDirtyAndNotify(prisma: PrismaClient | Prisma.TransactionClient, groupIds: string[], op: 'RELEASE' | 'RESUME'): Promise<void> {
-  if (groupIds.length === 0) return;
-  await prisma.$executeRaw`SELECT rongsync_record_changes(${groupIds}::text[], 'operator', ${op})`;
 }

@@ -13,6 +13,7 @@
 //   with why each is waiting and until when. They change no bookkeeping.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { RunMode } from '../report/types.js';
+import { ID_FORBIDDEN_CHARS } from '../rules/characters.js';
 import { ackChanges, readDirtyGroups, type DirtyGroup } from './change-log.js';
 import { releaseGroups } from './group-state.js';
 import { listInDoubt } from './in-doubt.js';
@@ -138,9 +139,12 @@ export async function resolveScope(prisma: PrismaClient, request: ScopeRequest, 
       ) a
       LEFT JOIN rongsync_group_state s ON s.group_id = a.id
       WHERE s.quarantined_at IS NULL AND NOT coalesce(s.paused, false)
-        -- An id the client refuses (blank, padded, over the limit) can never be read, so it would
-        -- keep its NULL read_at and head every slice forever; it is reported as unreconcilable.
-        AND char_length(a.id) BETWEEN 1 AND ${groupIdMax} AND a.id !~ '^\\s|\\s$'
+        -- An id the client refuses (blank, padded, over the limit, a control or bidi character;
+        -- src/rules/ids.ts) can never be read, so it would keep its NULL read_at and head every
+        -- slice forever; it is reported as unreconcilable. Its length in UTF-16 code units, as the
+        -- rule counts: characters above U+FFFF count twice.
+        AND char_length(a.id) + char_length(regexp_replace(a.id, '[^\\U00010000-\\U0010FFFF]', '', 'g')) BETWEEN 1 AND ${groupIdMax}
+        AND a.id !~ '^\\s|\\s$' AND a.id !~ ${ID_FORBIDDEN_CHARS}
       ORDER BY a.read_at ASC NULLS FIRST, a.id LIMIT ${request.verify}`;
     for (const r of slice) {
       ids.add(r.id);

@@ -121,7 +121,7 @@ export async function recordReads(prisma: PrismaClient, reads: ReadRecord[], at:
  * Ids are sorted so overlapping lockers always lock in the same order (no deadlock).
  */
 async function lockRows(tx: Tx, groupIds: string[]): Promise<Map<string, ShadowGroup>> {
-  const sorted = [...groupIds].sort();
+  const sorted = sortIds(groupIds);
   await tx.$executeRaw`
     INSERT INTO rongsync_remote_groups (group_id, members, member_count, members_hash)
     SELECT id, '{}', 0, ${membersHash([])} FROM unnest(${sorted}::text[]) AS id ORDER BY id

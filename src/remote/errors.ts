@@ -147,6 +147,29 @@ export class ClientClosedError extends RemoteEdgeError {
   }
 }
 
+// What a RongCloud answer says about RongCloud rather than about the call. The transport decides
+// retries with these and isTransient decides quarantine with them, so the two never disagree.
+
+/** Codes of RongCloud's own failures: 1000 internal error, 1050 internal timeout. */
+const SERVER_FAILURE_CODES: ReadonlySet<number> = new Set([1000, 1050]);
+/** RongCloud's "call frequency exceeded". */
+const RATE_LIMIT_CODE = 1008;
+
+/** An HTTP 5xx: the server (or a proxy in front of it) failed; the next base URL may not. */
+export function isServerSide(httpStatus: number): boolean {
+  return httpStatus >= 500;
+}
+
+/** Slow down: code 1008, or HTTP 429 (also from a proxy, with no RongCloud body). */
+export function isRateLimited(httpStatus: number, code?: number): boolean {
+  return code === RATE_LIMIT_CODE || httpStatus === 429;
+}
+
+/** RongCloud failed on its side — a 5xx or code 1000/1050: the same call may work later. */
+export function isServerFailure(httpStatus: number, code?: number): boolean {
+  return isServerSide(httpStatus) || (code !== undefined && SERVER_FAILURE_CODES.has(code));
+}
+
 /**
  * Whether a failure says something about RongCloud's availability rather than about the call:
  * no answer, a 5xx, the internal-error codes 1000/1050, rate limiting, or a closed client. Such a
@@ -155,7 +178,7 @@ export class ClientClosedError extends RemoteEdgeError {
  */
 export function isTransient(e: unknown): boolean {
   if (e instanceof TransportError || e instanceof ClientClosedError || e instanceof RateLimitError) return true;
-  if (e instanceof RemoteError) return e.httpStatus >= 500 || e.code === 1000 || e.code === 1050;
+  if (e instanceof RemoteError) return isServerFailure(e.httpStatus, e.code) || isRateLimited(e.httpStatus, e.code);
   return false;
 }
 
@@ -183,6 +206,6 @@ export function surelyNotApplied(e: unknown): boolean {
   if (e instanceof RemoteEdgeError && e.completedIds.length > 0) return false;
   if (e instanceof RemoteValidationError || e instanceof RateLimitError) return true;
   if (e instanceof ClientClosedError) return false; // it may have been on the wire when closed
-  if (e instanceof RemoteError) return e.httpStatus < 500 && e.code !== 1000 && e.code !== 1050;
+  if (e instanceof RemoteError) return !isServerFailure(e.httpStatus, e.code);
   return false;
 }

@@ -3,46 +3,50 @@
 // as a 1002 from RongCloud after using rate quota), and the bodies RongCloud answers with.
 import { z } from 'zod';
 import type { GroupLimits } from '../config/load.js';
+import { describeProblem, groupIdProblem, groupNameProblem, userIdProblem, type TextProblem } from '../rules/ids.js';
 import { RemoteValidationError, type RemoteErrorContext } from './errors.js';
 
 // ---------------------------------------------------------------- inputs
 
-type Unit = 'characters' | 'bytes' | 'items';
 interface CheckParams {
+  /** An id or name broke a rule of src/rules/ids.ts (the same the planner and the emulator apply). */
+  text?: TextProblem;
+  /** What the checked string is, for the message: "a group id". */
+  what?: string;
+  /** A list is longer than `limit`. */
   limit?: number;
-  unit?: Unit;
   /** The setting that holds the limit, named in the message so the operator knows what to change. */
   setting?: string;
   problem?: string;
 }
 
-const measure = (v: unknown, unit: Unit): number =>
-  unit === 'bytes' ? Buffer.byteLength(String(v), 'utf8') : Array.isArray(v) ? v.length : String(v).length;
-
-function atMost<T extends z.ZodType>(schema: T, limit: number, unit: Unit, setting: string): T {
-  return schema.refine((v) => measure(v, unit) <= limit, { params: { limit, unit, setting } satisfies CheckParams }) as unknown as T;
+/** A string checked by one of the id/name rules; `what` names it in messages ("a group id"). */
+function text(what: string, check: (v: string) => TextProblem | null, setting: string) {
+  return z.string({ error: 'must be a string' }).superRefine((v, ctx) => {
+    const p = check(v);
+    if (p) ctx.addIssue({ code: 'custom', message: `${what} ${describeProblem(p)}`, params: { text: p, what, setting } satisfies CheckParams });
+  });
 }
 
-const notBlank = (what: string) =>
-  z.string({ error: `must be a string` }).refine((v) => v.trim().length > 0, { params: { problem: `must not be empty or whitespace (${what})` } satisfies CheckParams });
+function atMostItems<T extends z.ZodType<unknown[]>>(schema: T, limit: number, setting: string): T {
+  return schema.refine((v) => v.length <= limit, { params: { limit, setting } satisfies CheckParams }) as unknown as T;
+}
+
+const nonEmptyList = <T extends z.ZodType>(item: T) =>
+  z.array(item, { error: 'must be an array of user ids' }).refine((a) => a.length > 0, { params: { problem: 'must not be an empty list' } satisfies CheckParams });
 
 export function inputSchemas(limits: GroupLimits) {
-  const groupId = atMost(notBlank('a group id'), limits.groupIdMax, 'characters', 'RONGCLOUD_GROUP_ID_MAX');
-  const groupName = atMost(notBlank('a group name'), limits.groupNameMax, 'characters', 'RONGCLOUD_GROUP_NAME_MAX');
-  const userId = atMost(notBlank('a user id'), limits.userIdMax, 'bytes', 'RONGCLOUD_USER_ID_MAX');
-  const memberIds = atMost(
-    z.array(userId, { error: 'must be an array of user ids' }).refine((a) => a.length > 0, { params: { problem: 'must not be an empty list' } satisfies CheckParams }),
-    limits.maxMembersPerGroup,
-    'items',
-    'RONGCLOUD_MAX_MEMBERS_PER_GROUP',
-  );
+  const groupId = text('a group id', (v) => groupIdProblem(v, limits.groupIdMax), 'RONGCLOUD_GROUP_ID_MAX');
+  const groupName = text('a group name', (v) => groupNameProblem(v, limits.groupNameMax), 'RONGCLOUD_GROUP_NAME_MAX');
+  const userId = text('a user id', (v) => userIdProblem(v, limits.userIdMax), 'RONGCLOUD_USER_ID_MAX');
+  const memberIds = atMostItems(nonEmptyList(userId), limits.maxMembersPerGroup, 'RONGCLOUD_MAX_MEMBERS_PER_GROUP');
   // Removal lists are not bounded by the group size (kicking ids that are not members is harmless).
-  const removeIds = z.array(userId, { error: 'must be an array of user ids' }).refine((a) => a.length > 0, { params: { problem: 'must not be an empty list' } satisfies CheckParams });
+  const removeIds = nonEmptyList(userId);
 
   return {
     sync: z.object({
       id: userId,
-      groups: atMost(z.array(z.object({ id: groupId, name: groupName })), limits.maxGroupsPerUser, 'items', 'RONGCLOUD_MAX_GROUPS_PER_USER'),
+      groups: atMostItems(z.array(z.object({ id: groupId, name: groupName })), limits.maxGroupsPerUser, 'RONGCLOUD_MAX_GROUPS_PER_USER'),
     }),
     create: z.object({ id: groupId, name: groupName, memberIds }),
     invite: z.object({ id: groupId, memberIds, name: groupName.optional() }),
@@ -69,21 +73,39 @@ export function validateInput<T>(schema: z.ZodType<T>, input: unknown, ctx: Remo
   let problem: string;
   let limit: number | undefined;
   let length: number | undefined;
-  if (params.limit !== undefined && params.unit !== undefined) {
+  const t = params.text;
+  if (t?.kind === 'too_long') {
+    limit = t.limit;
+    length = t.length;
+    problem = `is ${t.described}, over the limit of ${limit} (${params.setting})`;
+  } else if (t) {
+    problem = clientWording(t, params.what ?? 'this value');
+    length = typeof value === 'string' ? value.length : undefined;
+  } else if (params.limit !== undefined && Array.isArray(value)) {
     limit = params.limit;
-    length = measure(value, params.unit);
-    problem = `is ${length} ${params.unit}, over the limit of ${limit} (${params.setting})`;
+    length = value.length;
+    problem = `is ${length} items, over the limit of ${limit} (${params.setting})`;
   } else if (params.problem) {
     problem = params.problem;
-    length = typeof value === 'string' || Array.isArray(value) ? value.length : undefined;
-  } else if (issue.code === 'too_small') {
-    limit = Number(issue.minimum);
     length = Array.isArray(value) ? value.length : undefined;
-    problem = params.problem ?? `is too short (minimum ${limit})`;
   } else {
     problem = issue.message;
   }
   throw new RemoteValidationError({ ...ctx, field: field || 'input', limit, length, problem });
+}
+
+/** "must not be empty (a group id)", "contains control character U+000A at position 3, not allowed in a group id". */
+function clientWording(p: TextProblem, what: string): string {
+  switch (p.kind) {
+    case 'empty':
+      return `must not be empty (${what})`;
+    case 'blank':
+      return `must not be only whitespace (${what})`;
+    case 'padded':
+      return `must not have leading or trailing whitespace (${what})`;
+    default:
+      return `${describeProblem(p)}, not allowed in ${what}`;
+  }
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -22,6 +22,9 @@ import type { z } from 'zod';
 import type { Secret } from '../config/secret.js';
 import {
   ClientClosedError,
+  isRateLimited,
+  isServerFailure,
+  isServerSide,
   MalformedResponseError,
   RateLimitError,
   RemoteError,
@@ -80,9 +83,6 @@ export interface TransportOptions {
 type Attempt =
   | { kind: 'ok'; data: unknown; httpStatus: number }
   | { kind: 'fail'; error: RemoteEdgeError; outcome: AttemptOutcome; retry: boolean; failover: boolean; retryAfterMs?: number; httpStatus?: number; code?: number };
-
-const RETRYABLE_CODES = new Set([1000, 1050]);
-const RATE_LIMIT_CODE = 1008;
 
 export class Transport {
   readonly #o: Required<Omit<TransportOptions, 'onAttempt' | 'fetch'>> & Pick<TransportOptions, 'onAttempt'>;
@@ -277,7 +277,7 @@ export class Transport {
     }
     const envelope = envelopeSchema.safeParse(json);
     if (!envelope.success) {
-      if (status >= 500 || status === 429) return this.#nonJson(ctx, host, status, text, retryAfterMs, envelope.error);
+      if (isServerSide(status) || isRateLimited(status)) return this.#nonJson(ctx, host, status, text, retryAfterMs, envelope.error);
       const error = new MalformedResponseError({ ...ctx, httpStatus: status, host, problem: describeZodError(envelope.error), body: text });
       return { kind: 'fail', error, outcome: 'remote_error', retry: false, failover: false, httpStatus: status };
     }
@@ -291,17 +291,17 @@ export class Transport {
     }
 
     const base = { ...ctx, code, httpStatus: status, errorMessage, host };
-    if (code === RATE_LIMIT_CODE || status === 429) {
+    if (isRateLimited(status, code)) {
       const error = new RateLimitError({ ...base, retryAfterMs });
       return { kind: 'fail', error, outcome: 'rate_limited', retry: true, failover: false, httpStatus: status, code, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     }
-    const serverSide = status >= 500;
+    const serverSide = isServerSide(status);
     const error = new RemoteError(base);
     return {
       kind: 'fail',
       error,
       outcome: 'remote_error',
-      retry: serverSide || RETRYABLE_CODES.has(code),
+      retry: isServerFailure(status, code),
       failover: serverSide,
       httpStatus: status,
       code,
@@ -311,11 +311,11 @@ export class Transport {
 
   /** A body that is not a RongCloud envelope: a proxy/load-balancer page on 5xx/429 is transient; otherwise malformed. */
   #nonJson(ctx: RemoteErrorContext, host: string, status: number, text: string, retryAfterMs: number | undefined, cause: unknown): Attempt {
-    if (status === 429) {
+    if (isRateLimited(status)) {
       const error = new RateLimitError({ ...ctx, code: undefined, httpStatus: status, errorMessage: undefined, host, retryAfterMs });
       return { kind: 'fail', error, outcome: 'rate_limited', retry: true, failover: false, httpStatus: status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     }
-    if (status >= 500) {
+    if (isServerSide(status)) {
       const error = new RemoteError({ ...ctx, code: undefined, httpStatus: status, errorMessage: snippet(text), host });
       return { kind: 'fail', error, outcome: 'remote_error', retry: true, failover: true, httpStatus: status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     }

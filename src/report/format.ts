@@ -1,5 +1,7 @@
 // Small formatting helpers shared by the renderers: durations and ages, timestamps, truncated
-// member lists, and neutralising app data before it reaches a terminal.
+// member lists, and neutralising app data before it reaches a reader (terminalSafe, defined with
+// the characters it escapes in src/rules/characters.ts).
+export { terminalSafe } from '../rules/characters.js';
 
 const UNITS: Array<[suffix: string, ms: number]> = [
   ['d', 86_400_000],
@@ -56,17 +58,4 @@ export function formatMembers(members: readonly string[], max: number, each: (s:
   const { shown, more } = truncateList(members, max);
   const head = shown.map(each).join(', ');
   return more > 0 ? `${head} … and ${more} more` : head;
-}
-
-/**
- * App data (group ids, names, user ids, error messages) made safe for a terminal: control
- * characters — including ESC, which starts ANSI sequences, and newlines, which would forge report
- * lines — are shown as \xNN / \uNNNN escapes.
- */
-export function terminalSafe(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
 }

@@ -1,9 +1,11 @@
 // One self-contained HTML page (inline CSS, no scripts, no external assets) for a run: counts as
 // cards, the guard and error, a table of drifted groups and the remote calls. Every value that
-// came from the database goes through escapeHtml — group ids, names and members are app data —
-// and a Content-Security-Policy forbids scripts anyway, as a second line of defence.
+// came from the database goes through `h` — group ids, names and members are app data: control and
+// bidi characters become visible escapes (terminalSafe), then HTML is escaped — and a
+// Content-Security-Policy forbids scripts anyway, as a second line of defence. Each id, name and
+// member is also shown in its own <bdi>, so right-to-left text in one cannot reorder its neighbours.
 import { compareOutcomes } from './load.js';
-import { formatAge, formatDuration, formatShare, formatTimestamp, truncateList } from './format.js';
+import { formatAge, formatDuration, formatShare, formatTimestamp, terminalSafe, truncateList } from './format.js';
 import type { DriftReportItem, RunReport } from './types.js';
 
 /** Members shown per cell before "… and N more". @default 30 */
@@ -13,7 +15,11 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const h = escapeHtml;
+/** A database value as HTML text. */
+const h = (s: string): string => escapeHtml(terminalSafe(s));
+
+/** An id, a name or a member: escaped, and isolated from the text around it. */
+const v = (s: string): string => `<bdi>${h(s)}</bdi>`;
 
 /** A database value used in a class name: only [a-z0-9_-] survive. */
 function cls(s: string): string {
@@ -126,11 +132,11 @@ function members(list: readonly string[], sign: 'plus' | 'minus'): string {
   const { shown, more } = truncateList(list, MAX_MEMBERS);
   const mark = sign === 'plus' ? '+' : '−';
   const tail = more > 0 ? ` <span class="more">… and ${more} more</span>` : '';
-  return `<span class="${sign}">${mark} ${shown.map(h).join(', ')}</span>${tail}`;
+  return `<span class="${sign}">${mark} ${shown.map(v).join(', ')}</span>${tail}`;
 }
 
 function nameCell(item: DriftReportItem): string {
-  const q = (s: string | null) => (s === null ? '<span class="muted">(unknown)</span>' : `“${h(s)}”`);
+  const q = (s: string | null) => (s === null ? '<span class="muted">(unknown)</span>' : `“${v(s)}”`);
   if (item.desiredName !== null && item.remoteName !== null && item.desiredName !== item.remoteName) {
     return `${q(item.remoteName)} → ${q(item.desiredName)}`;
   }
@@ -145,7 +151,7 @@ function itemsTable(items: readonly DriftReportItem[]): string {
       item.errorCode === null ? '' : `<code>code ${item.errorCode}</code>`,
     ].filter((s) => s !== '');
     return (
-      `<tr><td class="id">${h(item.groupId)}</td><td>${h(item.kind)}</td>` +
+      `<tr><td class="id">${v(item.groupId)}</td><td>${h(item.kind)}</td>` +
       `<td><span class="badge o-${cls(item.outcome)}">${h(item.outcome)}</span></td>` +
       `<td class="members">${members(item.missingMembers, 'plus')}</td>` +
       `<td class="members">${members(item.extraMembers, 'minus')}</td>` +

@@ -1,21 +1,22 @@
 // Markdown report (for a PR comment, an issue, a wiki page): heading, counts table, calls table,
 // drifted-groups table. App data is escaped so it cannot break a table row (`|`, newlines), open
-// a code span (backtick) or become inline HTML / a link when the Markdown is rendered.
+// a code span (backtick), become inline HTML / a link when the Markdown is rendered, or reorder
+// the text around it (bidi controls).
 import { compareOutcomes } from './load.js';
-import { formatAge, formatDuration, formatMembers, formatShare, formatTimestamp } from './format.js';
+import { formatAge, formatDuration, formatMembers, formatShare, formatTimestamp, terminalSafe } from './format.js';
 import type { DriftReportItem, RunReport } from './types.js';
 
 /** Members listed per cell before "… and N more". @default 10 */
 const MAX_MEMBERS = 10;
 
-/** Escapes text for a Markdown table cell (CommonMark backslash escapes; GFM `\|`). */
+/**
+ * Escapes text for a Markdown table cell: control, line-separator and bidi characters first become
+ * visible escapes (terminalSafe: a newline would end the row, an RLO would reverse the text after
+ * it), then CommonMark backslash escapes and GFM `\|` — which also turn the escapes' backslash into
+ * `\\`, so they render as written.
+ */
 export function escapeMarkdown(s: string): string {
-  return (
-    s
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
-      .replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`)
-  );
+  return terminalSafe(s).replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`);
 }
 
 const e = escapeMarkdown;

@@ -62,15 +62,15 @@ describe('loadConfig', () => {
 
   it.each([
     [{}, 'DATABASE_URL: is required but not set (e.g. DATABASE_URL=postgres://'],
-    [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL: "mysql://x/y" expected a postgres:// or postgresql:// URL'],
+    [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL: "mysql://x/…" expected a postgres:// or postgresql:// URL'],
     [{ ...base, RONGCLOUD_RATE_LIMIT: 'fast' }, 'RONGCLOUD_RATE_LIMIT: "fast" expected a whole number (e.g. RONGCLOUD_RATE_LIMIT=100)'],
     [{ ...base, RONGCLOUD_RATE_LIMIT: '0' }, 'RONGCLOUD_RATE_LIMIT: "0" must be at least 1 (e.g. RONGCLOUD_RATE_LIMIT=100)'],
     [{ ...base, RONGCLOUD_TIMEOUT_MS: '-5' }, 'RONGCLOUD_TIMEOUT_MS: "-5" expected a whole number'],
     [{ ...base, RONGCLOUD_API_URL: 'api.rong-api.com' }, 'RONGCLOUD_API_URL: "api.rong-api.com" every entry must be an http:// or https:// URL'],
     [{ ...base, RONGCLOUD_API_URL: ',' }, 'RONGCLOUD_API_URL: "," expected at least one URL'],
-    [{ ...base, RONGCLOUD_API_URL: 'https://api.rong-api.com?region=sg' }, 'RONGCLOUD_API_URL: "https://api.rong-api.com?region=sg" a base URL must not have a query string (?…); a path prefix is fine (e.g. RONGCLOUD_API_URL=https://api.rong-api.com,https://api-b.rong-api.com)'],
-    [{ ...base, RONGCLOUD_API_URL: 'https://api.rong-api.com/?' }, 'RONGCLOUD_API_URL: "https://api.rong-api.com/?" a base URL must not have a query string'],
-    [{ ...base, RONGCLOUD_API_URL: 'https://api.rong-api.com,https://api-b.rong-api.com#x' }, 'RONGCLOUD_API_URL: "https://api.rong-api.com,https://api-b.rong-api.com#x" a base URL must not have a fragment (#…) (e.g. RONGCLOUD_API_URL=https://'],
+    [{ ...base, RONGCLOUD_API_URL: 'https://api.rong-api.com?region=sg' }, 'RONGCLOUD_API_URL: "https://api.rong-api.com/…" a base URL must not have a query string (?…); a path prefix is fine (e.g. RONGCLOUD_API_URL=https://api.rong-api.com,https://api-b.rong-api.com)'],
+    [{ ...base, RONGCLOUD_API_URL: 'https://api.rong-api.com/?' }, 'RONGCLOUD_API_URL: "https://api.rong-api.com/…" a base URL must not have a query string'],
+    [{ ...base, RONGCLOUD_API_URL: 'https://api.rong-api.com,https://api-b.rong-api.com#x' }, 'RONGCLOUD_API_URL: "https://api.rong-api.com,https://api-b.rong-api.com/…" a base URL must not have a fragment (#…) (e.g. RONGCLOUD_API_URL=https://'],
     [{ ...base, RONGCLOUD_API_URL: 'https://user:pw@proxy' }, 'RONGCLOUD_API_URL: "https://***@proxy" a base URL must not contain credentials (user:password@) (e.g. RONGCLOUD_API_URL=https://'],
     [{ ...base, RONGCLOUD_GROUP_ID_MAX: '65' }, 'RONGCLOUD_GROUP_ID_MAX: "65" must be at most 64 (RongCloud\'s own limit) (e.g. RONGCLOUD_GROUP_ID_MAX=30)'],
     [{ ...base, RONGCLOUD_GROUP_ID_MAX: '256' }, 'RONGCLOUD_GROUP_ID_MAX: "256" must be at most 64 (RongCloud\'s own limit)'],
@@ -132,13 +132,43 @@ describe('loadConfig', () => {
     }
     // Same for DATABASE_URL when it is refused for another reason.
     const problems = problemsOf({ DATABASE_URL: `mysql://root:${password}@db/app` });
-    expect(problems).toEqual(['DATABASE_URL: "mysql://***@db/app" expected a postgres:// or postgresql:// URL (e.g. DATABASE_URL=postgres://rongsync@127.0.0.1:5432/app)']);
+    expect(problems).toEqual(['DATABASE_URL: "mysql://***@db/…" expected a postgres:// or postgresql:// URL (e.g. DATABASE_URL=postgres://rongsync@127.0.0.1:5432/app)']);
+  });
+
+  it('shows only scheme, host and port of a refused URL: a secret in its path or query is never echoed', () => {
+    const token = 'tok-9f8e7d6c5b4a';
+    const cases: Array<[env: Record<string, string>, shown: string]> = [
+      [{ RONGCLOUD_API_URL: `https://api.rong-api.com/v2?access_token=${token}` }, '"https://api.rong-api.com/…"'],
+      [{ RONGCLOUD_API_URL: `https://proxy.example.com:8443/${token}/#frag` }, '"https://proxy.example.com:8443/…"'],
+      [{ RONGCLOUD_API_URL: `https://api.rong-api.com,https://b.example.com/x?key=${token}` }, '"https://api.rong-api.com,https://b.example.com/…"'],
+      [{ RONGCLOUD_API_URL: `ftp://files.example.com/${token}` }, '"ftp://files.example.com/…"'],
+      [{ RONGCLOUD_API_URL: `api.rong-api.com/${token}` }, '"api.rong-api.com/…"'],
+      [{ DATABASE_URL: `mysql://db.example.com:3306/app?password=${token}` }, '"mysql://db.example.com:3306/…"'],
+      // A libpq keyword string in place of a URL: nothing of it looks like a host, so none of it is shown.
+      [{ DATABASE_URL: `host=db user=app password=${token}` }, '"…"'],
+    ];
+    for (const [env, shown] of cases) {
+      const [name] = Object.keys(env);
+      const problems = problemsOf({ ...base, ...env });
+      const line = problems.find((p) => p.startsWith(`${name}:`));
+      expect(line, shown).toBeDefined();
+      expect(line, shown).toContain(`${name}: ${shown} `);
+      const text = [problems.join('\n'), inspect(catchError(() => loadConfig({ ...base, ...env })))];
+      for (const t of text) expect(t, shown).not.toContain(token);
+    }
+  });
+
+  it('checks RONGSYNC_DISMISS_OPERATOR with the user-id rule: no control or bidi characters; shown escaped', () => {
+    expect(problemsOf({ ...base, RONGSYNC_DISMISS_OPERATOR: 'ad\u202emin' })).toEqual([
+      'RONGSYNC_DISMISS_OPERATOR: "ad\\u202emin" contains bidirectional control U+202E at position 2; RongCloud would refuse it as a user id (e.g. RONGSYNC_DISMISS_OPERATOR=admin)',
+    ]);
+    expect(problemsOf({ ...base, RONGSYNC_DISMISS_OPERATOR: 'ad\tmin' })[0]).toContain('contains control character U+0009 at position 2');
   });
 
   it('lists each problem of RONGCLOUD_API_URL once, however many entries have it', () => {
     const problems = problemsOf({ ...base, RONGCLOUD_API_URL: 'https://a.example.com?x=1#y,https://b.example.com?z' });
     expect(problems).toEqual([
-      'RONGCLOUD_API_URL: "https://a.example.com?x=1#y,https://b.example.com?z" a base URL must not have a query string (?…); a path prefix is fine; a base URL must not have a fragment (#…) (e.g. RONGCLOUD_API_URL=https://api.rong-api.com,https://api-b.rong-api.com)',
+      'RONGCLOUD_API_URL: "https://a.example.com/…,https://b.example.com/…" a base URL must not have a query string (?…); a path prefix is fine; a base URL must not have a fragment (#…) (e.g. RONGCLOUD_API_URL=https://api.rong-api.com,https://api-b.rong-api.com)',
     ]);
   });
 

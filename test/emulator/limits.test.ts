@@ -92,6 +92,56 @@ describe('limits (lowered for the test)', () => {
   });
 });
 
+describe('ids and names: the rules rongsync applies before sending (src/rules/ids.ts)', () => {
+  let em: Emulator;
+  beforeAll(async () => {
+    em = await start({ limits: { groupIdMax: 30, groupNameMax: 60 } });
+  });
+  afterAll(() => em.close());
+  beforeEach(() => em.reset());
+
+  it('lengths are UTF-16 code units: a 30-emoji group id is 60 long, over 30 → 1005; 15 emoji fit', async () => {
+    const r = await post(em, '/group/join.json', { userId: 'u1', groupId: '😀'.repeat(30) });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ code: 1005, errorMessage: 'groupId is 60 UTF-16 code units (30 characters) long; the limit is 30' });
+    const inSync = await post(em, '/group/sync.json', { userId: 'u1', 'group[ok]': 'OK', [`group[${'😀'.repeat(30)}]`]: 'Smiles' });
+    expect(inSync.body.code).toBe(1005);
+    expect(em.state().groups).toEqual({});
+    expect((await post(em, '/group/join.json', { userId: 'u1', groupId: '😀'.repeat(15) })).status).toBe(200);
+  });
+
+  it.each([
+    ['a newline', 'g\n1', 'control character U+000A at position 1'],
+    ['a tab', 'g\t1', 'control character U+0009 at position 1'],
+    ['ESC', 'g\x1b[0m', 'control character U+001B at position 1'],
+    ['a C1 control', 'g\u0085', 'control character U+0085 at position 1'],
+    ['a right-to-left override', 'ab\u202ecd', 'bidirectional control U+202E at position 2'],
+    ['an isolate', 'ab\u2067cd', 'bidirectional control U+2067 at position 2'],
+    ['a right-to-left mark', 'ab\u200fcd', 'bidirectional control U+200F at position 2'],
+  ])('a group id or user id holding %s → 1002 naming the character; nothing applied', async (_, id, what) => {
+    const g = await post(em, '/group/create.json', { userId: 'u1', groupId: id, groupName: 'G' });
+    expect(g.status).toBe(400);
+    expect(g.body).toMatchObject({ code: 1002, errorMessage: `groupId contains ${what}` });
+    const u = await post(em, '/group/join.json', { userId: ['ok', id], groupId: 'g' });
+    expect(u.body).toMatchObject({ code: 1002, errorMessage: `userId ${JSON.stringify(id)} contains ${what}` });
+    const s = await post(em, '/group/sync.json', { userId: 'u1', [`group[${id}]`]: 'G' });
+    expect(s.body.code).toBe(1002);
+    expect(em.state().groups).toEqual({});
+  });
+
+  it('names: line breaks and bidi marks are kept; other control characters → 1002', async () => {
+    expect((await post(em, '/group/create.json', { userId: 'u1', groupId: 'g', groupName: 'one\ntwo \u200f' })).status).toBe(200);
+    expect(em.state().groups.g!.name).toBe('one\ntwo \u200f');
+    const r = await post(em, '/group/refresh.json', { groupId: 'g', groupName: 'x\x1b[2J' });
+    expect(r.body).toMatchObject({ code: 1002, errorMessage: 'groupName contains control character U+001B at position 1' });
+  });
+
+  it('an id with whitespace at either end, or only whitespace → 1002', async () => {
+    expect((await post(em, '/group/join.json', { userId: 'u1', groupId: ' g' })).body).toMatchObject({ code: 1002, errorMessage: 'groupId has leading or trailing whitespace' });
+    expect((await post(em, '/group/join.json', { userId: '  ', groupId: 'g' })).body).toMatchObject({ code: 1002, errorMessage: 'userId "  " is only whitespace' });
+  });
+});
+
 describe('rate limit', () => {
   let em: Emulator;
   beforeAll(async () => {

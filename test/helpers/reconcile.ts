@@ -1,7 +1,7 @@
 // A full reconciler against real parts: its own Postgres database (real migrations), the
 // emulator on a random port, and the real GroupClient. The app side is plain SQL (t.sql).
 import { loadConfig, type Config } from '../../src/config/load.js';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { CallLog } from '../../src/reconcile/call-log.js';
 import { poolRunLock } from '../../src/reconcile/run-lock.js';
@@ -47,9 +47,10 @@ export async function collectRun(deps: ReconcileDeps, request: RunRequest): Prom
   return { ...result, items, calls };
 }
 
-export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+/** `emulatorOptions`: options of the emulator (e.g. limits lowered to match the env's). */
+export async function createHarness(env: Record<string, string> = {}, emulatorOptions: Partial<EmulatorOptions> = {}): Promise<Harness> {
   const t = await createTestDatabase();
-  const emulator = await startEmulator({ appKey: APP_KEY, appSecret: APP_SECRET, rateLimitPerSecond: 0 });
+  const emulator = await startEmulator({ appKey: APP_KEY, appSecret: APP_SECRET, rateLimitPerSecond: 0, ...emulatorOptions });
   const fullEnv = {
     DATABASE_URL: t.url,
     RONGCLOUD_APP_KEY: APP_KEY,

@@ -50,6 +50,18 @@ const cases: Case[] = [
   { name: 'sync user id over 64 bytes', call: (c) => c.sync({ id: long(65), groups: [] }), field: 'id', limit: 64, length: 65, says: 'bytes' },
   { name: 'dismiss without operator', call: (c) => c.dismiss({ id: 'g', operator: ' ' }), field: 'operator', says: 'whitespace' },
   { name: 'userGroups with an empty id', call: (c) => c.userGroups({ id: '' }), field: 'id', says: 'must not be empty' },
+  { name: 'group id of 30 emoji (60 UTF-16 code units)', call: (c) => c.getMembers({ id: '😀'.repeat(30) }), field: 'id', limit: 30, length: 60, says: 'is 60 UTF-16 code units (30 characters), over the limit of 30 (RONGCLOUD_GROUP_ID_MAX)' },
+  { name: 'sync listing a 30-emoji group', call: (c) => c.sync({ id: 'u', groups: [{ id: 'ok', name: 'a' }, { id: '😀'.repeat(30), name: 'b' }] }), field: 'groups[1].id', limit: 30, length: 60, says: '60 UTF-16 code units' },
+  { name: 'name of 31 emoji', call: (c) => c.refresh({ id: 'g', name: '🎉'.repeat(31) }), field: 'name', limit: 60, length: 62, says: '62 UTF-16 code units (31 characters)' },
+  { name: 'group id with a newline', call: (c) => c.refresh({ id: 'g\n1', name: 'n' }), field: 'id', says: 'contains control character U+000A at position 1, not allowed in a group id' },
+  { name: 'group id with ESC', call: (c) => c.create({ id: 'g\x1b[31m', name: 'n', memberIds: ['u'] }), field: 'id', says: 'control character U+001B' },
+  { name: 'group id with a right-to-left override', call: (c) => c.getMembers({ id: 'ab\u202ecd' }), field: 'id', says: 'bidirectional control U+202E at position 2' },
+  { name: 'member id with an isolate', call: (c) => c.invite({ id: 'g', memberIds: ['a', 'b\u2066c'] }), field: 'memberIds[1]', says: 'bidirectional control U+2066 at position 1, not allowed in a user id' },
+  { name: 'kicked id with a tab', call: (c) => c.kick({ id: 'g', memberIds: ['a\tb'] }), field: 'memberIds[0]', says: 'control character U+0009' },
+  { name: 'sync group id with a C1 control', call: (c) => c.sync({ id: 'u', groups: [{ id: 'g\u0085', name: 'n' }] }), field: 'groups[0].id', says: 'control character U+0085' },
+  { name: 'operator with a newline', call: (c) => c.dismiss({ id: 'g', operator: 'boss\n' }), field: 'operator', says: 'control character U+000A' },
+  { name: 'name with ESC', call: (c) => c.create({ id: 'g', name: 'a\x1b[2Jb', memberIds: ['u'] }), field: 'name', says: 'control character U+001B at position 1, not allowed in a group name' },
+  { name: 'padded group id', call: (c) => c.join({ id: ' g', memberId: 'u' }), field: 'id', says: 'must not have leading or trailing whitespace (a group id)' },
   { name: 'a number where a string belongs', call: (c) => c.join({ id: 'g', memberId: 42 as unknown as string }), field: 'memberId', says: 'must be a string' },
 ];
 
@@ -80,5 +92,8 @@ describe('RemoteValidationError before any request', () => {
   it('accepts values exactly at the limits', async () => {
     await t.client.create({ id: long(30, 'g'), name: long(60, 'n'), memberIds: [long(64, 'u'), long(21, '用')] });
     expect(emu.state().groups[long(30, 'g')]!.members).toHaveLength(2);
+    // 15 emoji are 30 UTF-16 code units; a name may hold line breaks and bidi marks.
+    await t.client.create({ id: '😀'.repeat(15), name: `${'🎉'.repeat(29)}\n\u200f`, memberIds: ['u'] });
+    expect(emu.state().groups['😀'.repeat(15)]).toEqual({ name: `${'🎉'.repeat(29)}\n\u200f`, members: ['u'] });
   });
 });

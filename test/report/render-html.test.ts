@@ -14,9 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.drop());
 
-/** The <tr> of the items table whose first cell is `idHtml` (already escaped). */
+/** The <tr> of the items table whose first cell is `idHtml` (already escaped; isolated in a <bdi>). */
 function row(html: string, idHtml: string): string {
-  const m = html.match(new RegExp(`<tr><td class="id">${idHtml.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</td>.*?</tr>`));
+  const m = html.match(new RegExp(`<tr><td class="id"><bdi>${idHtml.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</bdi></td>.*?</tr>`));
   expect(m, idHtml).not.toBeNull();
   return m![0];
 }
@@ -34,7 +34,7 @@ describe('html report', () => {
   it('escapes a hostile group id, members, names and reasons', () => {
     const html = renderReport(partial, 'html');
     const r = row(html, '&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;&#38;co');
-    expect(r).toContain('+ u&#60;1&#62;');
+    expect(r).toContain('+ <bdi>u&#60;1&#62;</bdi>');
     expect(r).toContain('group too busy &#38; &#34;locked&#34;<br><code>code 1002</code>');
     expect(r).toContain('<span class="badge o-failed">failed</span>');
     expect(html).not.toContain('<script>');
@@ -55,10 +55,10 @@ describe('html report', () => {
     expect(html.match(/<tr><td class="id">/g)).toHaveLength(partial.items.length);
     const gb = row(html, 'g-b');
     expect(gb).toContain('<span class="badge o-fixed">fixed</span>');
-    expect(gb).toContain('<span class="plus">+ u1, u2</span>');
-    expect(gb).toContain('<span class="minus">− u9</span>');
+    expect(gb).toContain('<span class="plus">+ <bdi>u1</bdi>, <bdi>u2</bdi></span>');
+    expect(gb).toContain('<span class="minus">− <bdi>u9</bdi></span>');
     expect(gb).toContain('>3m 12s</td>');
-    expect(row(html, 'g-a')).toContain('“Old” → “New”');
+    expect(row(html, 'g-a')).toContain('“<bdi>Old</bdi>” → “<bdi>New</bdi>”');
     expect(row(html, 'g-a')).toContain('>2d 4h</td>');
     expect(row(html, 'g-big')).toContain('<span class="more">… and 15 more</span>');
     expect(row(html, 'g-big')).toContain('<span class="badge o-blocked">blocked</span>');

@@ -62,7 +62,7 @@ describe('markdown report', () => {
       '| \\<script\\>alert("x")\\</script\\>\\&co | failed | **failed** | u\\<1\\> |  |  | 45s | group too busy \\& "locked"; code 1002 |',
     );
     expect(md).not.toContain('<script>');
-    expect(escapeMarkdown('a\nb|c')).toBe('a b\\|c');
+    expect(escapeMarkdown('a\nb|c')).toBe('a\\\\x0ab\\|c'); // the newline shown as an escape (it used to become a space)
   });
 
   it('shows the guard as a quote and says when everything is in sync', () => {

@@ -8,25 +8,30 @@ import type { PlannedCall } from '../../reconcile/plan/types.js';
 import { runOnce } from '../../reconcile/run.js';
 import { verificationSummary } from '../../reconcile/shadow.js';
 import { planVerdict } from '../../reconcile/verdict.js';
+import { terminalSafe as t } from '../../report/format.js';
 import { loadRunReport } from '../../report/index.js';
 import type { CliContext } from '../context.js';
 import { addScopeFlags, knownDriftText, nothingPendingText, reportText, scopeOf, type ScopeFlags } from './reconcile-flags.js';
 
+/** One line per planned call; ids and names are app data, shown through terminalSafe (a newline in a name must not forge a line). */
 export function describeCall(c: PlannedCall): string {
-  const ids = (xs: string[]) => (xs.length <= 5 ? xs.join(', ') : `${xs.slice(0, 5).join(', ')} … (+${xs.length - 5})`);
+  const ids = (xs: string[]) => {
+    const shown = xs.slice(0, 5).map(t).join(', ');
+    return xs.length <= 5 ? shown : `${shown} … (+${xs.length - 5})`;
+  };
   switch (c.kind) {
     case 'create':
-      return `create  ${c.groupId} "${c.name}" with ${c.memberIds.length} member(s): ${ids(c.memberIds)}`;
+      return `create  ${t(c.groupId)} "${t(c.name)}" with ${c.memberIds.length} member(s): ${ids(c.memberIds)}`;
     case 'invite':
-      return `invite  ${c.groupId}: ${ids(c.memberIds)}${c.name !== undefined ? ` (and name it "${c.name}")` : ''}`;
+      return `invite  ${t(c.groupId)}: ${ids(c.memberIds)}${c.name !== undefined ? ` (and name it "${t(c.name)}")` : ''}`;
     case 'kick':
-      return `kick    ${c.groupId}: ${ids(c.memberIds)}`;
+      return `kick    ${t(c.groupId)}: ${ids(c.memberIds)}`;
     case 'refresh':
-      return `refresh ${c.groupId} → "${c.name}"`;
+      return `refresh ${t(c.groupId)} → "${t(c.name)}"`;
     case 'dismiss':
-      return `dismiss ${c.groupId} (operator ${c.operator})`;
+      return `dismiss ${t(c.groupId)} (operator ${t(c.operator)})`;
     case 'sync':
-      return `sync    user ${c.userId} → ${c.groups.length} group(s): ${ids(c.groups.map((g) => g.id))}`;
+      return `sync    user ${t(c.userId)} → ${c.groups.length} group(s): ${ids(c.groups.map((g) => g.id))}`;
   }
 }
 

@@ -3,9 +3,8 @@
 // RONGSYNC_RETENTION_DAYS. The newest run is always kept.
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
-import { pruneHistory, retentionCutoff } from '../../reconcile/retention.js';
+import { retentionCutoff } from '../../reconcile/retention.js';
 import type { CliContext } from '../context.js';
-import { withDatabase } from './quarantine.js';
 
 export function registerPrune(program: Command, ctx: CliContext): void {
   program
@@ -19,7 +18,7 @@ export function registerPrune(program: Command, ctx: CliContext): void {
       if (!cutoff) {
         throw new ConfigError(['RONGSYNC_RETENTION_DAYS=0 keeps history forever; to prune anyway pass --older-than-days N (e.g. --older-than-days 14)']);
       }
-      const pruned = await withDatabase(ctx, (db) => pruneHistory(db.prisma, cutoff));
+      const pruned = await ctx.api().prune(cutoff);
       if (opts.json) {
         ctx.stdout.write(`${JSON.stringify({ olderThan: cutoff.toISOString(), ...pruned })}\n`);
       } else {

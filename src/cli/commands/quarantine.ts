@@ -3,10 +3,8 @@
 // groups dirty (a rongsync_changes row, source 'operator', op 'RELEASE', plus the usual NOTIFY) so
 // the next run picks them up. All or nothing: an id that is not quarantined releases none.
 import type { Command } from 'commander';
-import { openDatabase, type Database } from '../../db/client.js';
-import type { Prisma } from '../../generated/prisma/client.js';
-import { RongsyncError } from '../../errors.js';
-import { formatAge, formatTimestamp, terminalSafe as t } from '../../report/format.js';
+import { formatAge, formatTimestamp } from '../../report/format.js';
+import { terminalSafe as t } from '../../rules/characters.js';
 import type { CliContext } from '../context.js';
 
 export function registerQuarantine(program: Command, ctx: CliContext): void {
@@ -18,30 +16,25 @@ export function registerQuarantine(program: Command, ctx: CliContext): void {
     .command('list')
     .description('groups skipped after repeated failures: since when, failures, last error, reason')
     .action(async () => {
-      await withDatabase(ctx, async (db) => {
-        const rows = await db.prisma.groupState.findMany({
-          where: { quarantinedAt: { not: null } },
-          orderBy: [{ quarantinedAt: 'asc' }, { groupId: 'asc' }],
-        });
-        if (rows.length === 0) {
-          ctx.stdout.write('no quarantined groups\n');
-          return;
-        }
-        const now = Date.now();
-        ctx.stdout.write(`${rows.length} quarantined group(s):\n`);
-        for (const r of rows) {
-          const since = r.quarantinedAt!;
-          const code = r.lastErrorCode === null ? '' : `${r.lastErrorCode}`;
-          const message = r.lastError === null ? '' : t(r.lastError);
-          const lastError = [code, message].filter((s) => s !== '').join(': ') || '—';
-          ctx.stdout.write(
-            `${t(r.groupId)}  since ${formatTimestamp(since.toISOString())} (${formatAge(now - since.getTime())} ago)` +
-              `  failures ${r.consecutiveFailures}\n` +
-              `    last error: ${lastError}\n` +
-              `    reason: ${r.quarantineReason === null ? '—' : t(r.quarantineReason)}\n`,
-          );
-        }
-      });
+      const rows = await ctx.api().quarantined();
+      if (rows.length === 0) {
+        ctx.stdout.write('no quarantined groups\n');
+        return;
+      }
+      const now = Date.now();
+      ctx.stdout.write(`${rows.length} quarantined group(s):\n`);
+      for (const r of rows) {
+        const since = r.quarantinedAt!;
+        const code = r.lastErrorCode === null ? '' : `${r.lastErrorCode}`;
+        const message = r.lastError === null ? '' : t(r.lastError);
+        const lastError = [code, message].filter((s) => s !== '').join(': ') || '—';
+        ctx.stdout.write(
+          `${t(r.groupId)}  since ${formatTimestamp(since.toISOString())} (${formatAge(now - since.getTime())} ago)` +
+            `  failures ${r.consecutiveFailures}\n` +
+            `    last error: ${lastError}\n` +
+            `    reason: ${r.quarantineReason === null ? '—' : t(r.quarantineReason)}\n`,
+        );
+      }
     });
 
   quarantine
@@ -50,54 +43,7 @@ export function registerQuarantine(program: Command, ctx: CliContext): void {
     .argument('<groupId...>', 'group ids (see `rongsync quarantine list`)')
     .action(async (groupIds: string[]) => {
       const ids = [...new Set(groupIds)];
-      await withDatabase(ctx, async (db) => {
-        await db.prisma.$transaction(async (tx) => {
-          // Locked, so a reconciler quarantining or releasing concurrently cannot interleave.
-          const rows = await tx.$queryRaw<Array<{ group_id: string; quarantined: boolean }>>`
-            SELECT "group_id", "quarantined_at" IS NOT NULL AS "quarantined" FROM "rongsync_group_state"
-            WHERE "group_id" = ANY(${ids}::text[]) FOR UPDATE`;
-          const quarantined = new Map(rows.map((r) => [r.group_id, r.quarantined]));
-          const problems = ids.flatMap((id) => {
-            const q = quarantined.get(id);
-            if (q === undefined) return [`${t(id)}: unknown group (rongsync has no state recorded for it)`];
-            return q ? [] : [`${t(id)}: is not quarantined`];
-          });
-          if (problems.length > 0) {
-            throw new RongsyncError(
-              'not_quarantined',
-              `nothing released:\n  - ${problems.join('\n  - ')}\n(see \`rongsync quarantine list\`)`,
-            );
-          }
-          await tx.groupState.updateMany({
-            where: { groupId: { in: ids } },
-            data: {
-              quarantinedAt: null,
-              quarantineReason: null,
-              consecutiveFailures: 0,
-              nextAttemptAt: null,
-              updatedAt: new Date(),
-            },
-          });
-          await markDirty(tx, ids, 'RELEASE');
-        });
-      });
+      await ctx.api().release(ids);
       ctx.stdout.write(`released ${ids.map(t).join(', ')} (marked for the next run)\n`);
     });
-}
-
-/**
- * Marks groups for the reconciler the way the app's triggers do: one rongsync_changes row each
- * (source 'operator') and a NOTIFY to wake a running `serve` — both only if the transaction commits.
- */
-export async function markDirty(tx: Prisma.TransactionClient, ids: string[], op: 'RELEASE' | 'RESUME'): Promise<void> {
-  await tx.$executeRaw`SELECT "rongsync_record_changes"(${ids}::text[], 'operator', ${op})`;
-}
-
-export async function withDatabase<T>(ctx: CliContext, fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = openDatabase(ctx.config().databaseUrl, { maxConnections: 2, applicationName: 'rongsync cli' });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
 }

@@ -3,6 +3,7 @@
 // dismissed, and which items can never be reconciled. Pure; the cover and the guard decide later
 // HOW (and whether) the differences are acted upon.
 import type { GroupLimits } from '../../config/load.js';
+import { sortIds } from '../../rules/ids.js';
 import type { GroupInput, InvalidItem } from './types.js';
 import { groupIdProblem, groupNameProblem, matchesPattern, type UserIdChecker } from './validate.js';
 
@@ -48,11 +49,6 @@ export interface GroupDiff {
   notes: string[];
   /** Every user id the group mentions (desired rows and remote members), valid or not. */
   mentions: string[];
-}
-
-const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-export function sortIds(ids: Iterable<string>): string[] {
-  return Array.from(ids).sort(byCodeUnit);
 }
 
 export function diffGroup(g: GroupInput, ctx: DiffContext): GroupDiff {

@@ -4,6 +4,7 @@
 // we are allowed to remove them from. Any doubt makes the user ineligible (their edges are then
 // covered by group-side calls), never the other way round.
 import { fitsSyncBody } from '../../remote/batch.js';
+import { compareIds } from '../../rules/ids.js';
 import type { GroupDiff } from './diff.js';
 import type { PlanPolicy, UserInput } from './types.js';
 import { groupIdProblem, groupNameProblem, matchesPattern, type UserIdChecker } from './validate.js';
@@ -62,7 +63,7 @@ export class SyncEligibility {
       inScope++;
     }
     if (inScope !== (this.desiredCount.get(userId) ?? 0)) return no('group list misses a group the tables give the user');
-    const groups = list.map((g) => ({ id: g.id, name: g.name })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const groups = list.map((g) => ({ id: g.id, name: g.name })).sort((a, b) => compareIds(a.id, b.id));
     // A sync can't be split: a list whose request body is over RongCloud's limit (long CJK names
     // grow ~9× when encoded) is converged with group-side calls instead.
     if (!fitsSyncBody({ id: userId, groups })) return no('the group list is over the request body limit');

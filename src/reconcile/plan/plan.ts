@@ -34,8 +34,9 @@
 //   no sync at all is planned, even an add-only one.
 // - Status precedence: paused > quarantined > unreconcilable (group) > unknown > diff.
 import { RongsyncError } from '../../errors.js';
+import { compareIds, sortIds } from '../../rules/ids.js';
 import { minWeightVertexCover } from './cover.js';
-import { diffGroup, sortIds, type GroupDiff } from './diff.js';
+import { diffGroup, type GroupDiff } from './diff.js';
 import { SyncEligibility, type SyncList } from './eligibility.js';
 import { evaluateGuard } from './guard.js';
 import type { CallKind, GroupPlan, GroupStatus, Plan, PlanInput, PlannedCall } from './types.js';
@@ -62,7 +63,7 @@ export function planReconcile(input: PlanInput): Plan {
   const perCall = limits.maxIdsPerCall;
   if (!(perCall >= 1)) throw new PlanInputError(`limits.maxIdsPerCall must be ≥ 1, got ${perCall}`);
 
-  const inputs = [...input.groups].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const inputs = [...input.groups].sort((a, b) => compareIds(a.id, b.id));
   for (let i = 0; i < inputs.length; i++) {
     const g = inputs[i]!;
     if (i > 0 && inputs[i - 1]!.id === g.id) throw new PlanInputError(`group ${JSON.stringify(g.id)} is listed twice`);

@@ -2,65 +2,36 @@
 // failure so an operator can fix the row: what is wrong, the number, the limit and the variable
 // that sets it. An id that fails here is never acted upon, in either direction: an invalid desired
 // membership is not invited, and a remote member whose id fails is not kicked (it is kept).
+// The rules themselves are src/rules/ids.ts, the same the client and the emulator apply.
 import type { GroupLimits } from '../../config/load.js';
+import * as rules from '../../rules/ids.js';
+import type { TextProblem } from '../../rules/ids.js';
 
-/** Length in Unicode code points ("chars" as RongCloud counts group ids and names). */
-export function charLength(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
-    }
-    n++;
-  }
-  return n;
-}
-
-/** Length in UTF-8 bytes (RongCloud limits user ids in bytes). Lone surrogates count as U+FFFD (3). */
-export function utf8Length(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
-}
-
-function blankProblem(what: string, s: string): string | null {
-  if (s.length === 0) return `${what} is empty`;
-  if (s.trim().length === 0) return `${what} is only whitespace`;
-  if (s.trim() !== s) return `${what} ${JSON.stringify(s)} has leading or trailing whitespace`;
-  return null;
+/** "group id is 31 characters; the limit is 30 (RONGCLOUD_GROUP_ID_MAX)", "user id " b" has…". */
+function reason(subject: string, value: string, p: TextProblem | null, setting: string): string | null {
+  if (p === null) return null;
+  if (p.kind === 'padded') return `${subject} ${JSON.stringify(value)} ${rules.describeProblem(p)}`;
+  if (p.kind === 'too_long') return `${subject} ${rules.describeProblem(p)} (${setting})`;
+  return `${subject} ${rules.describeProblem(p)}`;
 }
 
 /** null when valid, else the reason. */
 export function groupIdProblem(id: string, limits: GroupLimits): string | null {
-  const blank = blankProblem('group id', id);
-  if (blank) return blank;
-  const n = charLength(id);
-  if (n > limits.groupIdMax) return `group id is ${n} chars; the limit is ${limits.groupIdMax} (RONGCLOUD_GROUP_ID_MAX)`;
-  return null;
+  return reason('group id', id, rules.groupIdProblem(id, limits.groupIdMax), 'RONGCLOUD_GROUP_ID_MAX');
 }
 
-/**
- * null when valid, else the reason. An empty or whitespace-only name is invalid: create and
- * refresh require a name, and rongsync does not invent one (e.g. from the id) behind the app's back.
- */
+/** null when valid, else the reason. */
 export function groupNameProblem(name: string, limits: GroupLimits): string | null {
-  if (name.trim().length === 0) {
+  const p = rules.groupNameProblem(name, limits.groupNameMax);
+  if (p?.kind === 'empty' || p?.kind === 'blank') {
     return 'group name is empty; RongCloud needs a name to create or rename a group';
   }
-  const n = charLength(name);
-  if (n > limits.groupNameMax) {
-    return `group name is ${n} chars; the limit is ${limits.groupNameMax} (RONGCLOUD_GROUP_NAME_MAX)`;
-  }
-  return null;
+  return reason('group name', name, p, 'RONGCLOUD_GROUP_NAME_MAX');
 }
 
 /** null when valid, else the reason. */
 export function userIdProblem(id: string, limits: GroupLimits): string | null {
-  const blank = blankProblem('user id', id);
-  if (blank) return blank;
-  const n = utf8Length(id);
-  if (n > limits.userIdMax) return `user id is ${n} bytes; the limit is ${limits.userIdMax} (RONGCLOUD_USER_ID_MAX)`;
-  return null;
+  return reason('user id', id, rules.userIdProblem(id, limits.userIdMax), 'RONGCLOUD_USER_ID_MAX');
 }
 
 /** Memoises userIdProblem: the same user id appears in many groups. */

@@ -154,10 +154,10 @@ describe('invalid rows', () => {
     expect(gp(plan, long)).toMatchObject({
       status: 'unreconcilable',
       calls: 0,
-      invalid: [{ subject: 'group', id: long, reason: 'group id is 41 chars; the limit is 30 (RONGCLOUD_GROUP_ID_MAX)' }],
+      invalid: [{ subject: 'group', id: long, reason: 'group id is 41 characters; the limit is 30 (RONGCLOUD_GROUP_ID_MAX)' }],
     });
     expect(gp(plan, 'g2').invalid).toEqual([
-      { subject: 'group', id: 'g2', reason: 'group name is 61 chars; the limit is 60 (RONGCLOUD_GROUP_NAME_MAX)' },
+      { subject: 'group', id: 'g2', reason: 'group name is 61 characters; the limit is 60 (RONGCLOUD_GROUP_NAME_MAX)' },
     ]);
     expect(gp(plan, 'g3').invalid[0]!.reason).toBe('group name is empty; RongCloud needs a name to create or rename a group');
     expect(gp(plan, ' ').invalid[0]!.reason).toBe('group id is only whitespace');

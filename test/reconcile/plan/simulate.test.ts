@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { modelFromObservations, simulate, SimulationError, type RemoteModel } from '../../../src/reconcile/plan/simulate.js';
-import { charLength, utf8Length, userIdProblem } from '../../../src/reconcile/plan/validate.js';
+import { userIdProblem } from '../../../src/reconcile/plan/validate.js';
 import { absent, group, LIMITS, remote, unknown } from './builders.js';
 
 const model = (entries: Record<string, [string | null, string[]]>): RemoteModel =>
@@ -49,17 +49,6 @@ describe('simulate (RongCloud group semantics)', () => {
 });
 
 describe('validation helpers', () => {
-  it('counts group chars in code points and user ids in UTF-8 bytes', () => {
-    expect(charLength('abc')).toBe(3);
-    expect(charLength('群组😀')).toBe(3);
-    expect(utf8Length('a')).toBe(1);
-    expect(utf8Length('é')).toBe(2);
-    expect(utf8Length('中')).toBe(3);
-    expect(utf8Length('😀')).toBe(4);
-    expect(utf8Length('\ud800')).toBe(3);
-    for (const s of ['plain', 'ünï', '中文😀x', '\ud83d']) expect(utf8Length(s)).toBe(Buffer.byteLength(s, 'utf8'));
-  });
-
   it('accepts a user id of exactly the byte limit and rejects one byte more', () => {
     expect(userIdProblem('x'.repeat(64), LIMITS)).toBeNull();
     expect(userIdProblem('x'.repeat(63) + 'é', LIMITS)).toBe('user id is 65 bytes; the limit is 64 (RONGCLOUD_USER_ID_MAX)');
