@@ -16,7 +16,8 @@ import { MAX_DIRTY_PER_RUN, runOnce, type ReconcileDeps, type RunResult } from '
 export interface ServiceEvents {
   leader: [];
   standby: [reason: string];
-  run: [result: RunResult];
+  /** A run finished; `trigger` says what started it (change notification or cron schedule). */
+  run: [result: RunResult, trigger: RunTrigger];
   pruned: [result: PruneResult];
   error: [error: Error];
 }
@@ -130,7 +131,7 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
         verify = verificationSliceSize(Number(n), interval, config.reconcile.verifyPeriodHours * 3_600_000);
       }
       const result = await runOnce(this.#deps, { trigger, mode: config.reconcile.mode, verify, signal: this.#abort.signal, maxDirty: MAX_DIRTY_PER_RUN });
-      this.emit('run', result);
+      this.emit('run', result, trigger);
       // A backlog larger than one run (e.g. after a huge bulk write) keeps draining.
       if (result.moreDirty && result.status !== 'failed') this.#enqueue('change');
       if (trigger === 'cron') await this.#prune();

@@ -1,40 +1,35 @@
-// `rongsync serve` — the long-running reconciler (see src/reconcile/serve.ts). Any number of
-// replicas may run; one leads. SIGTERM/SIGINT stop it gracefully.
+// `rongsync serve` — the long-running reconciler (see src/reconcile/serve.ts) and its HTTP server
+// (health, metrics, console: src/http/). Any number of replicas may run; one leads. SIGTERM/SIGINT
+// stop it gracefully: the HTTP server closes, then the library (service, pool) as every command's.
 import type { Command } from 'commander';
-import { openReconciler } from '../../reconcile/open.js';
-import { ReconcileService } from '../../reconcile/serve.js';
+import { createHttpServer } from '../../http/server.js';
 import type { CliContext } from '../context.js';
 
 export function registerServe(program: Command, ctx: CliContext): void {
   program
     .command('serve')
-    .description('run continuously: react to table changes, reconcile on the cron schedule, verify RongCloud')
+    .description('run continuously: react to table changes, reconcile on the cron schedule, verify RongCloud; serve health, metrics and the console over HTTP')
     .action(async () => {
       const config = ctx.config();
       const logger = ctx.logger();
-      const r = openReconciler(config, logger);
-      const service = new ReconcileService(r.deps, { databaseUrl: config.databaseUrl });
-      service.on('error', (e) => logger.error({ err: e }, 'service error'));
       const stopped = new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           logger.info({ signal }, 'shutting down');
           process.off('SIGTERM', onTerm);
           process.off('SIGINT', onInt);
-          service
-            .stop()
-            .then(() => r.close())
-            .then(resolve, (e: unknown) => {
-              logger.error({ err: e }, 'error during shutdown');
-              resolve();
-            });
+          resolve();
         };
         const onTerm = () => stop('SIGTERM');
         const onInt = () => stop('SIGINT');
         process.on('SIGTERM', onTerm);
         process.on('SIGINT', onInt);
       });
-      await service.start();
-      logger.info({ leader: service.isLeader, cron: config.reconcile.cron, mode: config.reconcile.mode }, 'rongsync serve started');
+      const rongsync = ctx.api();
+      const service = await rongsync.serve();
+      const http = config.http.port === 0 ? null : await createHttpServer(rongsync, service, { logger });
+      logger.info({ leader: service.isLeader, cron: config.reconcile.cron, mode: config.reconcile.mode, http: http?.url ?? 'off' }, 'rongsync serve started');
       await stopped;
+      await http?.close();
+      // The CLI closes the library after every command: that stops the service and the pool.
     });
 }
