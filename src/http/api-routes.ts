@@ -52,12 +52,12 @@ const reconcileBody = z.object({ allowDeletes: z.boolean({ error: 'expected true
 
 /** Parses a request part with a schema; a failure is a 400 naming each bad parameter. */
 function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'query' | 'body'): T {
-  const r = schema.safeParse(value ?? (where === 'query' ? {} : undefined));
+  const input = value ?? (where === 'query' ? {} : undefined);
+  const r = schema.safeParse(input);
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => {
     if (i.code === 'unrecognized_keys') return `unknown ${where} parameter(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-    const at = i.path.length > 0 ? i.path.join('.') : where;
-    return `${at}: ${i.code === 'invalid_type' && i.input === undefined ? 'required' : i.message}`;
+    return `${i.path.length > 0 ? i.path.join('.') : where}: ${i.message}`;
   });
   throw new HttpError(400, 'bad_request', `bad ${where}: ${problems.join('; ')}`);
 }
