@@ -36,7 +36,7 @@ function loadAssets(): Record<string, Asset> {
 }
 
 const PAGE_HEAD = (title: string) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · rongsync</title><link rel="stylesheet" href="/assets/console.css"></head>`;
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · rongsync</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/console.css"></head>`;
 
 /** A page with one message (refusals). */
 export function messagePage(title: string, message: string): string {

@@ -116,7 +116,8 @@ describe('with a token', () => {
   it('refuses cookie-borne writes that do not come from the console itself', async () => {
     const cookie = await login();
     const post = (headers: Record<string, string>) => request(`${server.url}api/groups/g1/resume`, { method: 'POST', headers: { cookie, ...headers } });
-    for (const headers of [{}, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site', origin }]) {
+    const cases: Array<Record<string, string>> = [{}, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site', origin }];
+    for (const headers of cases) {
       const r = await post(headers);
       expect(r.status, JSON.stringify(headers)).toBe(403);
       expect(r.json()).toMatchObject({ error: 'cross_site' });

@@ -338,7 +338,7 @@ async function groupPage(rawId, query) {
       } catch (e) {
         actionDone = `${label} failed: ${e.message}`;
       }
-      refresh();
+      void render();
     });
     return b;
   };
@@ -422,7 +422,7 @@ function rowAction(label, id, path) {
     } catch (e) {
       alert(`${label} failed: ${e.message}`);
     }
-    refresh();
+    void render();
   });
   return b;
 }
@@ -471,11 +471,11 @@ async function render() {
   document.body.dataset.rendered = String(mine);
 }
 
-/** Re-renders the current page, unless the user is typing or a button is busy. */
+/** Re-renders the current page for news, unless the user is typing or an action is under way. */
 function refresh() {
   const typing = document.activeElement && document.activeElement.tagName === 'INPUT';
   const busy = view.querySelector('button:disabled');
-  if (!typing && (!busy || actionDone !== null)) void render();
+  if (!typing && !busy) void render();
 }
 
 let refreshTimer;
