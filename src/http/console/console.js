@@ -73,6 +73,10 @@ function fmtAge(ms) {
   if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
   return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
 }
+/** A run's duration: milliseconds under a second. */
+const fmtDuration = (ms) => (ms === null || ms === undefined ? '—' : ms < 1000 ? `${ms} ms` : fmtAge(ms));
+const plural = (n, word) => `${Number(n).toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+const ROLE_NOTE = { leader: 'reconciles changes and the schedule', standby: 'another replica leads; this one takes over if it stops', 'not serving': 'no reconcile service in this process' };
 const ago = (iso) => (iso ? `${fmtAge(Date.now() - new Date(iso).getTime())} ago` : '—');
 const when = (iso) => el('td', { class: 'when', title: iso ? ago(iso) : null }, fmtTime(iso));
 const num = (n) => el('td', { class: 'num' }, n === null || n === undefined ? '—' : Number(n).toLocaleString('en'));
@@ -114,7 +118,7 @@ function setRole(role) {
   const r = document.getElementById('role');
   r.className = `badge r-${role === 'leader' ? 'leader' : 'standby'}`;
   r.textContent = role;
-  r.title = role === 'leader' ? 'this process reconciles' : role === 'standby' ? 'another replica leads; this one takes over if it stops' : 'this process does not reconcile';
+  r.title = ROLE_NOTE[role] ?? '';
 }
 
 function setBanners(status) {
@@ -122,7 +126,7 @@ function setBanners(status) {
   const g = status.groups;
   if (g.blocked > 0) {
     out.push(
-      el('p', { class: 'banner warn' }, el('strong', {}, 'Deletions held by the mass-deletion guard: '), `${g.blocked} group(s) wait for approval. `,
+      el('p', { class: 'banner warn' }, el('strong', {}, 'Deletions held by the mass-deletion guard: '), `${plural(g.blocked, 'group')} wait${g.blocked === 1 ? 's' : ''} for approval. `,
         'Check them, then approve with ', el('code', {}, 'rongsync apply --allow-deletes'), ' (or RONGSYNC_ALLOW_DELETES=true). ', el('a', { href: '#/groups?condition=blocked' }, 'Show them')),
     );
   }
@@ -132,7 +136,7 @@ function setBanners(status) {
   }
   const failedRuns = status.lastRuns.filter((r) => r.status === 'failed').length;
   if (failedRuns > 1) out.push(el('p', { class: 'banner bad' }, `${failedRuns} of the last ${status.lastRuns.length} runs failed.`));
-  if (g.quarantined > 0) out.push(el('p', { class: 'banner bad' }, `${g.quarantined} group(s) quarantined after repeated failures. `, el('a', { href: '#/quarantine' }, 'Review them')));
+  if (g.quarantined > 0) out.push(el('p', { class: 'banner bad' }, `${plural(g.quarantined, 'group')} quarantined after repeated failures. `, el('a', { href: '#/quarantine' }, 'Review them')));
   document.getElementById('banners').replaceChildren(...out);
 }
 
@@ -211,7 +215,7 @@ function runsTable(runs) {
         el('td', {}, r.trigger),
         el('td', {}, badge('s', r.status), r.error ? el('div', { class: 'small error' }, data(r.error.length > 160 ? `${r.error.slice(0, 160)}…` : r.error)) : null),
         when(r.startedAt),
-        el('td', { class: 'num' }, r.durationMs === null ? '—' : fmtAge(r.durationMs)),
+        el('td', { class: 'num' }, fmtDuration(r.durationMs)),
         num(r.counts.checked), num(r.counts.drifted), num(r.counts.fixed), num(r.counts.failed))),
     'no runs yet',
   );
@@ -225,9 +229,9 @@ async function overview() {
   return el('div', {},
     el('h1', {}, 'Overview'),
     el('div', { class: 'cards' },
-      card('This process', s.role, s.role === 'leader' ? 'reconciles changes and the schedule' : 'stands by'),
-      card('Backlog', `${s.backlog.groups.toLocaleString('en')} groups`, s.backlog.oldestChangeAt ? `oldest change ${ago(s.backlog.oldestChangeAt)}` : 'nothing waiting'),
-      card('Known drift', `${s.knownDrift.total.toLocaleString('en')} groups`, s.knownDrift.total ? 'not in sync yet (see below)' : 'everything rongsync knows matches'),
+      card('This process', s.role, ROLE_NOTE[s.role]),
+      card('Backlog', plural(s.backlog.groups, 'group'), s.backlog.oldestChangeAt ? `oldest change ${ago(s.backlog.oldestChangeAt)}` : 'nothing waiting'),
+      card('Known drift', plural(s.knownDrift.total, 'group'), s.knownDrift.total ? 'not in sync yet (see below)' : 'everything rongsync knows matches'),
       card('Verified', `${v.read.toLocaleString('en')} / ${v.groups.toLocaleString('en')}`, v.oldestRead ? `least recently read ${ago(v.oldestRead)}` : 'no group read from RongCloud yet')),
     el('div', { class: 'two' },
       section('Groups by condition', conditionBars(s.groups)),
@@ -458,6 +462,8 @@ async function render() {
   const hash = location.hash || '#/';
   const route = ROUTES.find(([re]) => re.test(hash));
   for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('active', route?.[1] === a.dataset.nav);
+  // Banners belong to the overview, which refreshes them; elsewhere they would go stale.
+  if (route?.[1] !== 'overview') document.getElementById('banners').replaceChildren();
   if (!route) {
     view.replaceChildren(el('h1', {}, 'Not found'), el('p', {}, el('a', { href: '#/' }, 'Back to the overview')));
     return;
