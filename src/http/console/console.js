@@ -338,9 +338,9 @@ async function groupPage(rawId, query) {
       result.replaceChildren(el('span', { class: 'muted' }, `${label}…`));
       try {
         const r = await api(`/api/groups/${encodeURIComponent(id)}/${path}`, { method: 'POST', body });
-        actionDone = r.verdict ? `Reconciled in run #${r.run.runId}: ${r.verdict.headline}` : `${label}: done`;
+        setNote(r.verdict ? `Reconciled in run #${r.run.runId}: ${r.verdict.headline}` : `${label}: done`);
       } catch (e) {
-        actionDone = `${label} failed: ${e.message}`;
+        setNote(`${label} failed: ${e.message}`);
       }
       void render();
     });
@@ -352,10 +352,8 @@ async function groupPage(rawId, query) {
     s?.paused ? act('Resume', 'resume') : act('Pause', 'pause'),
     g.condition === 'quarantined' ? act('Release', 'release') : null,
     el('a', { class: 'button', href: `${groupHref(id)}?read=1` }, 'Read from RongCloud now'));
-  if (actionDone) {
-    result.replaceChildren(el('span', {}, safe(actionDone)));
-    actionDone = null;
-  }
+  const shown = currentNote();
+  if (shown) result.replaceChildren(el('span', {}, safe(shown)));
 
   const d = g.diff;
   const cell = (v) => el('td', {}, v);
@@ -455,7 +453,14 @@ const ROUTES = [
 
 const view = document.getElementById('view');
 let seq = 0;
-let actionDone = null;
+/** The outcome of the last action, shown on its page until the user leaves it (re-renders keep it). */
+let note = null;
+function setNote(text) {
+  note = { hash: location.hash, text, until: Date.now() + 60_000 };
+}
+function currentNote() {
+  return note && note.hash === location.hash && Date.now() < note.until ? note.text : null;
+}
 
 async function render() {
   const mine = ++seq;
@@ -474,7 +479,11 @@ async function render() {
   } catch (e) {
     if (mine === seq) view.replaceChildren(el('h1', {}, 'Could not load this page'), el('p', { class: 'error' }, data(e.message)), el('p', {}, el('a', { href: '#/' }, 'Back to the overview')));
   }
-  document.body.dataset.rendered = String(mine);
+  if (mine === seq) {
+    // For tests and scripts driving the page: which route was rendered last, and how many renders.
+    document.body.dataset.route = hash;
+    document.body.dataset.rendered = String(mine);
+  }
 }
 
 /** Re-renders the current page for news, unless the user is typing or an action is under way. */
