@@ -13,9 +13,9 @@ import { HttpError } from './errors.js';
 import { roleOf } from './health.js';
 
 /** Most groups one page lists (the library caps it too). */
-export const MAX_PAGE = 500;
+const MAX_PAGE = 500;
 /** Most runs one list returns. */
-export const MAX_RUNS = 200;
+const MAX_RUNS = 200;
 
 const CONTENT_TYPES: Record<ReportFormat, string> = {
   json: 'application/json; charset=utf-8',

@@ -16,7 +16,7 @@ export class HttpError extends RongsyncError {
   }
 }
 
-export interface ErrorBody {
+interface ErrorBody {
   error: string;
   message: string;
 }

@@ -16,6 +16,7 @@ import type { RunResult } from '../reconcile/run.js';
 import type { ReconcileService } from '../reconcile/serve.js';
 import type { RunStatus, RunTrigger } from '../report/types.js';
 import type { Rongsync, Status } from '../rongsync.js';
+import { withTimeout } from './health.js';
 
 export interface MetricsOptions {
   /** How long database-backed gauges are reused between scrapes. @default 5000 */
@@ -31,7 +32,7 @@ const TRIGGERS: readonly RunTrigger[] = ['change', 'cron', 'manual'];
 const FINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'partial', 'failed', 'aborted'];
 
 /** The code label of one attempt: RongCloud's code, else the HTTP status, else none (no answer). */
-export function codeLabel(a: Pick<CallAttempt, 'code' | 'httpStatus'>): string {
+function codeLabel(a: Pick<CallAttempt, 'code' | 'httpStatus'>): string {
   if (a.code !== undefined) return String(a.code);
   if (a.httpStatus !== undefined) return `http_${a.httpStatus}`;
   return 'none';
@@ -81,25 +82,18 @@ export function createMetrics(rongsync: Rongsync, service: ReconcileService | nu
     for (const status of FINAL_STATUSES) runs.inc({ trigger, status }, 0);
   }
 
-  const rate = () => rongsync.rateLimit();
-  new Gauge({
-    name: 'rongsync_remote_rate_limit_calls_per_second',
-    help: 'Calls per second the rate limiter lets through now (below the target after RongCloud answered 1008).',
-    registers,
-    collect() {
-      const r = rate();
-      if (r) this.set(r.currentRate);
-    },
-  });
-  new Gauge({
-    name: 'rongsync_remote_rate_limit_target_calls_per_second',
-    help: 'Calls per second configured (RONGCLOUD_RATE_LIMIT).',
-    registers,
-    collect() {
-      const r = rate();
-      if (r) this.set(r.targetRate);
-    },
-  });
+  const rateGauge = (name: string, help: string, pick: 'currentRate' | 'targetRate') =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const r = rongsync.rateLimit();
+        if (r) this.set(r[pick]);
+      },
+    });
+  rateGauge('rongsync_remote_rate_limit_calls_per_second', 'Calls per second the rate limiter lets through now (below the target after RongCloud answered 1008).', 'currentRate');
+  rateGauge('rongsync_remote_rate_limit_target_calls_per_second', 'Calls per second configured (RONGCLOUD_RATE_LIMIT).', 'targetRate');
   new Gauge({
     name: 'rongsync_leader',
     help: '1 when this process leads (reconciles), 0 when it stands by or does not serve.',
@@ -117,11 +111,7 @@ export function createMetrics(rongsync: Rongsync, service: ReconcileService | nu
   const refresh = (): Promise<void> => {
     const t = now();
     if (refreshed && t - refreshed.at < cacheMs) return refreshed.done;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs} ms`)), timeoutMs);
-    });
-    const done = Promise.race([rongsync.status(), timeout])
+    const done = withTimeout(rongsync.status(), timeoutMs, 'the database')
       .then((s) => {
         last = { groups: s.groups, backlog: s.backlog, verification: s.verification };
         up = 1;
@@ -129,8 +119,7 @@ export function createMetrics(rongsync: Rongsync, service: ReconcileService | nu
       .catch((e: unknown) => {
         options.logger.warn({ err: e }, 'metrics: could not read the state gauges from the database');
         up = 0;
-      })
-      .finally(() => clearTimeout(timer));
+      });
     refreshed = { at: t, done };
     return done;
   };
