@@ -32,12 +32,13 @@ import {
 import type { PlannedCall } from './reconcile/plan/types.js';
 import type { RemoteGroups } from './reconcile/ports.js';
 import { pruneHistory, type PruneResult } from './reconcile/retention.js';
+import { logRateLimiting } from './reconcile/open.js';
 import { poolRunLock } from './reconcile/run-lock.js';
 import { runOnce, type BatchReport, type ReconcileDeps, type RunResult } from './reconcile/run.js';
 import { ReconcileService } from './reconcile/serve.js';
 import { verificationSummary, type VerificationSummary } from './reconcile/shadow.js';
 import { applyVerdict, planVerdict, type Verdict } from './reconcile/verdict.js';
-import { listRuns, loadRunReport, type RunSummary } from './report/load.js';
+import { listRuns, loadRunReport, type RunFilter, type RunSummary } from './report/load.js';
 import type { RunReport, RunTrigger } from './report/types.js';
 import { GroupClient } from './remote/group-client.js';
 import type { RateLimiterStats } from './remote/rate-limiter.js';
@@ -133,7 +134,7 @@ export interface Rongsync {
   /** Starts the service: leader election, change notifications, the cron schedule. */
   serve(options?: ServeOptions): Promise<ReconcileService>;
   report(run: number | 'latest'): Promise<RunReport | null>;
-  runs(options?: { limit?: number }): Promise<RunSummary[]>;
+  runs(filter?: Partial<RunFilter>): Promise<RunSummary[]>;
   status(): Promise<Status>;
   groups(options?: { condition?: GroupCondition; after?: string; limit?: number; search?: string }): Promise<GroupListing[]>;
   /** Null when rongsync knows nothing of the group. `read` adds a fresh read from RongCloud. */
@@ -206,7 +207,16 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
   let client: GroupClient | undefined;
   let service: ReconcileService | undefined;
   let migrations: MigrationFile[] | undefined;
-  const remote = (): RemoteGroups => options.remote ?? (client ??= GroupClient.fromConfig(config, { onAttempt }));
+  let stopRateLog: (() => void) | undefined;
+  const remote = (): RemoteGroups => {
+    if (options.remote) return options.remote;
+    if (!client) {
+      client = GroupClient.fromConfig(config, { onAttempt });
+      // RongCloud's rate limiting (1008) is told to the operator in the log, as the CLI's runs do.
+      stopRateLog = logRateLimiting(client.limiter, logger);
+    }
+    return client;
+  };
   const deps = (): ReconcileDeps => ({ prisma: db.prisma, remote: remote(), callLog, config, logger, runLock: poolRunLock(db.pool, logger) });
   const prisma = db.prisma;
 
@@ -255,11 +265,11 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
       return service;
     },
     report: (run) => loadRunReport(prisma, run),
-    runs: (o = {}) => listRuns(prisma, o.limit ?? 20),
+    runs: (f = {}) => listRuns(prisma, { limit: 20, ...f }),
     async status() {
       const now = new Date();
       const [lastRuns, b, groups, verification, calls, known] = await Promise.all([
-        listRuns(prisma, 10),
+        listRuns(prisma, { limit: 10 }),
         backlog(prisma),
         countByCondition(prisma),
         verificationSummary(prisma),
@@ -329,6 +339,7 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
     async close() {
       await service?.stop();
       await callLog.flush();
+      stopRateLog?.();
       client?.close();
       await db.close();
     },

@@ -1,9 +1,11 @@
 // Builds the `rongsync` command tree. Each command lives in commands/<name>.ts and registers
 // itself here; the program is built fresh per invocation so tests can run it in-process.
 import { Command, CommanderError } from 'commander';
+import { readEnvFile, withEnvFile, type EnvFile } from '../config/env-file.js';
 import { loadConfig, type Config } from '../config/load.js';
 import { RongsyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { chooseLogSetup, wantsColor } from '../log/setup.js';
 import { createRongsync, type Rongsync } from '../rongsync.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerApply } from './commands/apply.js';
@@ -15,38 +17,65 @@ import { registerQuarantine } from './commands/quarantine.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import type { CliContext } from './context.js';
+import { packageVersion } from './version.js';
 
 const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerPlan, registerApply, registerServe, registerEmulator, registerReport, registerQuarantine, registerPause, registerPrune];
 
+/** Commands that keep running (and log as they go); every other command ends with its own output. */
+const LONG_RUNNING = new Set(['serve', 'emulator']);
+
 export interface RunCliOptions {
+  /** The process environment; wins over the variables of `.env` / `--env-file`. */
   env: Record<string, string | undefined>;
+  /** Where `.env` (and a relative `--env-file`) is looked for. @default process.cwd() */
+  cwd?: string;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
+  /** Logs go to a terminal. @default whether `stderr` is a TTY */
+  terminal?: boolean;
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function runCli(argv: string[], options: RunCliOptions): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
+  const terminal = options.terminal ?? (stderr as Partial<NodeJS.WriteStream>).isTTY === true;
+  let envFile: EnvFile | undefined;
   let config: Config | undefined;
   let logger: Logger | undefined;
   let api: Rongsync | undefined;
-  const ctx: CliContext = {
-    config: () => (config ??= loadConfig(options.env)),
-    logger: () => (logger ??= createLogger(ctx.config().logLevel)),
-    api: () => (api ??= createRongsync({ loadedConfig: ctx.config(), logger: ctx.logger() })),
-    stdout,
-    stderr,
-    exitCode: 0,
-  };
+  let command = '';
 
   const program = new Command('rongsync')
     .description('Keeps RongCloud IM groups equal to the groups / group_members tables in Postgres.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .option('--env-file <path>', 'read variables from this file instead of ./.env (the environment still wins)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => stdout.write(s),
       writeErr: (s) => stderr.write(s),
     });
+
+  /** The environment over the variables of `.env` (or `--env-file`), read once. */
+  const env = () => withEnvFile(options.env, (envFile ??= readEnvFile(options.cwd ?? process.cwd(), program.opts<{ envFile?: string }>().envFile)));
+  const ctx: CliContext = {
+    config: () => (config ??= loadConfig(env())),
+    logger: () => {
+      if (logger) return logger;
+      const c = ctx.config();
+      const setup = chooseLogSetup({ level: c.logLevel, format: c.logFormat, terminal, oneShot: !LONG_RUNNING.has(command), color: wantsColor(env(), terminal) });
+      return (logger = createLogger(setup));
+    },
+    api: () => (api ??= createRongsync({ loadedConfig: ctx.config(), logger: ctx.logger() })),
+    stdout,
+    stderr,
+    exitCode: 0,
+  };
+  program.hook('preAction', (_program, action) => {
+    command = action.name();
+    // A missing --env-file is an error for every command, also those that need no configuration.
+    env();
+  });
   for (const register of COMMANDS) register(program, ctx);
 
   try {

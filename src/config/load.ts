@@ -1,6 +1,7 @@
 // Reads the environment ONCE into a typed, frozen Config (see schema.ts for the variables).
 // A bad value fails here, at start-up, naming the variable, the problem and a good example.
 import { ConfigError } from '../errors.js';
+import type { LogFormat, LogLevel } from '../log/setup.js';
 import { terminalSafe } from '../rules/characters.js';
 import { describeProblem, userIdProblem } from '../rules/ids.js';
 import { ENV_VARS, RONGCLOUD_ID_CAP, type EnvVar } from './schema.js';
@@ -53,7 +54,10 @@ export interface Config {
   limits: GroupLimits;
   reconcile: ReconcileConfig;
   http: HttpConfig;
-  logLevel: string;
+  /** LOG_LEVEL; undefined when unset (src/log/setup.ts picks the level then). */
+  logLevel: LogLevel | undefined;
+  /** @default 'auto' */
+  logFormat: LogFormat;
 }
 
 type Env = Record<string, string | undefined>;
@@ -140,7 +144,8 @@ export function loadConfig(env: Env): Config {
       port: get<number>('RONGSYNC_HTTP_PORT'),
       adminToken: token === undefined ? undefined : new Secret(token),
     },
-    logLevel: get<string>('LOG_LEVEL'),
+    logLevel: get<LogLevel | undefined>('LOG_LEVEL'),
+    logFormat: get<LogFormat>('LOG_FORMAT'),
   });
 }
 

@@ -4,6 +4,7 @@
 // configuration table are checked against this list by test/config/config.test.ts.
 import cron from 'node-cron';
 import { z } from 'zod';
+import { LOG_FORMATS, LOG_LEVELS } from '../log/setup.js';
 
 /** `maxWhy`, when given, says in the error message why the maximum is what it is. */
 const int = (min: number, max = Number.MAX_SAFE_INTEGER, maxWhy?: string) =>
@@ -158,5 +159,6 @@ export const ENV_VARS = [
   { name: 'RONGSYNC_HTTP_HOST', schema: nonEmpty, default: '127.0.0.1', example: '0.0.0.0', doc: 'Address the HTTP server of `serve` listens on (health, metrics, console, JSON API). 0.0.0.0 to be reachable from other hosts (the Docker image sets it).' },
   { name: 'RONGSYNC_HTTP_PORT', schema: int(0, 65_535), default: '9300', example: '9300', doc: 'Port of that HTTP server; 0 turns it off.' },
   { name: 'RONGSYNC_ADMIN_TOKEN', schema: z.string().trim().min(16, 'must be at least 16 characters'), optional: true, secret: true, example: '<a long random string>', doc: 'Bearer token (or console login) for the web console and the JSON API. Unset: they are refused (health and metrics stay open).' },
-  { name: 'LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected one of fatal, error, warn, info, debug, trace, silent' }), default: 'info', example: 'info', doc: 'Log level (pino).' },
+  { name: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }), optional: true, example: 'info', doc: 'Log level (pino). Unset: info, except that one-shot commands (plan, apply, report, …) writing human logs to a terminal show only warnings and errors, since their report says the rest.' },
+  { name: 'LOG_FORMAT', schema: z.enum(LOG_FORMATS, { error: `expected one of ${LOG_FORMATS.join(', ')}` }), default: 'auto', example: 'json', doc: 'auto = human lines when stderr is a terminal, JSON lines otherwise; json or pretty to choose. Logs always go to stderr.' },
 ] as const satisfies readonly EnvVar[];

@@ -10,6 +10,7 @@
 import type { Config } from '../config/load.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../log/logger.js';
+import { MAX_GROUPS_LOGGED, runFinishedLog } from '../log/run-log.js';
 import type { RunCounts, RunMode, RunStatus, RunTrigger } from '../report/types.js';
 import { applyPlan, type ApplyResult, type CallFailure } from './apply.js';
 import type { CallLog } from './call-log.js';
@@ -126,6 +127,7 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<Omit
     moreDirty: false,
   };
   const budget = { deletes: 0 };
+  const troubled: GroupOutcome[] = [];
 
   try {
     const scope = await resolveScope(
@@ -146,6 +148,8 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<Omit
       for (const [k, n] of Object.entries(outcome.plan.totals.byKind)) result.plannedCalls[k] = (result.plannedCalls[k] ?? 0) + n;
       for (const k of Object.keys(counts) as Array<keyof RunCounts>) counts[k] += outcome.counts[k];
       acked += outcome.acked;
+      // The run's log line names the groups that failed or could not be read (a bounded few).
+      for (const it of outcome.items) if ((it.outcome === 'failed' || it.kind === 'unknown') && troubled.length <= MAX_GROUPS_LOGGED) troubled.push(it);
       await request.onBatch?.({ calls: outcome.plan.calls, items: outcome.items, counts: outcome.counts });
       await heartbeat(prisma, runId, clock());
     }
@@ -159,8 +163,7 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<Omit
     const aborted = request.signal?.aborted === true;
     result.status = aborted ? 'aborted' : 'failed';
     result.error = aborted ? `aborted: ${abortReason(request.signal!)}` : e instanceof Error ? e.message : String(e);
-    if (aborted) log.warn({ reason: result.error }, 'reconcile run aborted');
-    else log.error({ err: e }, 'reconcile run failed');
+    log.debug({ err: e }, 'reconcile run stopped');
   }
 
   await deps.callLog.flush();
@@ -176,7 +179,8 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<Omit
     error: result.error,
   });
   deps.callLog.beginRun(null);
-  log.info({ status: result.status, ...counts, durationMs: result.durationMs }, 'reconcile run finished');
+  const line = runFinishedLog({ ...result, items: troubled });
+  log[line.level](line.fields, line.message);
   return result;
 }
 

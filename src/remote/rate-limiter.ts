@@ -16,6 +16,11 @@
 //   The window is a little longer than a second (default 1050 ms) so that network jitter between
 //   two calls cannot move them into the same second at the remote: at the configured 100/s,
 //   rongsync sends about 95/s and RongCloud never answers 1008 for rongsync's own traffic.
+//
+// Events, so the process can tell its operator (src/reconcile/open.ts logs them): `rateLimited`
+// on every 1008 / 429 reported, with the rate that follows; `recovered` once the rate is back to
+// the target after a slowdown.
+import { EventEmitter } from 'node:events';
 
 export interface RateLimiterOptions {
   /** Configured (target) calls per second. @default 100 */
@@ -48,6 +53,21 @@ export interface RateLimiterStats {
   slowdowns: number;
 }
 
+export interface RateLimitedEvent {
+  /** Calls per second let through from now on. */
+  currentRate: number;
+  /** Calls per second before this answer. */
+  previousRate: number;
+  targetRate: number;
+  /** This answer lowered the rate (not while the last halving's cooldown runs, nor at the floor). */
+  slowedDown: boolean;
+}
+
+export interface RateLimiterEvents {
+  rateLimited: [RateLimitedEvent];
+  recovered: [{ targetRate: number }];
+}
+
 /** Seconds of lost time a backlog may catch up after a stall (see #refill). */
 const CATCH_UP_SECONDS = 1;
 
@@ -56,7 +76,7 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
-export class RateLimiter {
+export class RateLimiter extends EventEmitter<RateLimiterEvents> {
   #target: number;
   #current: number;
   readonly #concurrency: number;
@@ -79,8 +99,11 @@ export class RateLimiter {
   #closed: unknown;
   #rateLimited = 0;
   #slowdowns = 0;
+  /** Below the target since a slowdown; `recovered` is due when the rate is back. */
+  #belowTarget = false;
 
   constructor(options: RateLimiterOptions = {}) {
+    super();
     const rate = options.ratePerSecond ?? 100;
     if (!(rate > 0)) throw new RangeError(`ratePerSecond must be > 0, got ${rate}`);
     this.#target = rate;
@@ -143,13 +166,19 @@ export class RateLimiter {
   onRateLimited(): void {
     this.#rateLimited++;
     this.#refill();
+    const previous = this.#current;
     const now = this.#now();
-    if (now - this.#lastDecrease < this.#cooldown) return;
-    this.#lastDecrease = now;
-    const next = Math.max(this.#min, this.#current / 2);
-    if (next < this.#current) this.#slowdowns++;
-    this.#current = next;
-    this.#tokens = Math.min(this.#tokens, 0);
+    if (now - this.#lastDecrease >= this.#cooldown) {
+      this.#lastDecrease = now;
+      this.#current = Math.max(this.#min, previous / 2);
+      this.#tokens = Math.min(this.#tokens, 0);
+    }
+    const slowedDown = this.#current < previous;
+    if (slowedDown) {
+      this.#slowdowns++;
+      this.#belowTarget = true;
+    }
+    this.emit('rateLimited', { currentRate: this.#current, previousRate: previous, targetRate: this.#target, slowedDown });
   }
 
   /** Rejects every waiting call with `reason`, and every later one. */
@@ -197,6 +226,10 @@ export class RateLimiter {
       // Additive increase, only once the cooldown after the last halving has passed.
       const since = (now - this.#lastDecrease - this.#cooldown) / 1000;
       if (since > 0) this.#current = Math.min(this.#target, this.#current + this.#recovery * Math.min(dt, since));
+    }
+    if (this.#belowTarget && this.#current >= this.#target) {
+      this.#belowTarget = false;
+      this.emit('recovered', { targetRate: this.#target });
     }
     // While calls wait, a late timer or a stalled event loop must not cost throughput: tokens may
     // accrue up to a second's worth (they are owed to calls already waiting). Idle, the cap is `burst`.

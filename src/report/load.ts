@@ -91,9 +91,37 @@ export async function loadRunReport(
   };
 }
 
-/** The `limit` most recently started runs, newest first. */
-export async function listRuns(prisma: ReportDb, limit: number): Promise<RunSummary[]> {
-  const runs = await prisma.run.findMany({ orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], take: limit });
+/** Every trigger and status a run row can have (the filters of `report --list`). */
+export const RUN_TRIGGERS = ['change', 'cron', 'manual'] as const satisfies readonly RunTrigger[];
+export const RUN_STATUSES = ['running', 'succeeded', 'partial', 'failed', 'aborted', 'interrupted'] as const satisfies readonly RunStatus[];
+// Compile-time: each list names every member of its type (a new trigger must be added here).
+true satisfies [RunTrigger] extends [(typeof RUN_TRIGGERS)[number]] ? true : never;
+true satisfies [RunStatus] extends [(typeof RUN_STATUSES)[number]] ? true : never;
+
+export interface RunFilter {
+  /** Most runs returned. */
+  limit: number;
+  trigger?: RunTrigger | undefined;
+  status?: RunStatus | undefined;
+  /**
+   * Include previews: `plan` and `apply --dry-run` runs (started by hand, writing nothing). A
+   * detect-mode service's own runs (cron, change) are not previews: they are its whole output.
+   * @default false
+   */
+  includePreviews?: boolean | undefined;
+}
+
+/** The most recently started runs that pass `filter`, newest first. */
+export async function listRuns(prisma: ReportDb, filter: RunFilter): Promise<RunSummary[]> {
+  const runs = await prisma.run.findMany({
+    where: {
+      ...(filter.trigger === undefined ? {} : { trigger: filter.trigger }),
+      ...(filter.status === undefined ? {} : { status: filter.status }),
+      ...(filter.includePreviews ? {} : { NOT: { trigger: 'manual', mode: { in: ['detect', 'dry-run'] } } }),
+    },
+    orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
+    take: filter.limit,
+  });
   return runs.map(summarize);
 }
 

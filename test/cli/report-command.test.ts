@@ -107,20 +107,63 @@ describe('rongsync report', () => {
     expect(r.err).not.toContain('DATABASE_URL');
   });
 
-  it('--list prints recent runs one per line, newest first', async () => {
+  it('--list prints a header and recent runs, newest first', async () => {
     const r = await cli(['report', '--list']);
     expect(r.code).toBe(0);
+    expect(r.err).toBe('');
     const lines = r.out.trimEnd().split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^#\d+ +2027-01-01 00:00:00 UTC +change +apply +running +— +checked 0 drifted 0/);
-    expect(lines[1]).toMatch(
-      new RegExp(`^#${f.partialRunId} +2026-11-25 10:00:00 UTC  manual  apply    partial  +3s  checked 40 drifted 5 fixed 2 failed 1$`),
-    );
-    expect(lines[2]).toMatch(new RegExp(`^#${f.inSyncRunId} .* cron .* succeeded .*850ms  checked 120 drifted 0`));
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^RUN +STARTED +TRIGGER +MODE +STATUS +TOOK +CHECKED +DRIFTED +FIXED +FAILED +ERROR$/);
+    expect(lines[1]).toMatch(/^#\d+ +2027-01-01 00:00:00 UTC +change +apply +running +— +0 +0 +0 +0$/);
+    expect(lines[2]).toMatch(new RegExp(`^#${f.partialRunId} +2026-11-25 10:00:00 UTC +manual +apply +partial +3s +40 +5 +2 +1$`));
+    expect(lines[3]).toMatch(new RegExp(`^#${f.inSyncRunId} .* cron +detect +succeeded +850ms +120 +0 +0 +0$`));
+    // Columns line up: every row has its STATUS where the header has it.
+    const at = lines[0]!.indexOf('STATUS');
+    for (const l of lines.slice(1)) expect(l.slice(at)).toMatch(/^(running|partial|succeeded) /);
     const limited = await cli(['report', '--list', '--limit', '1']);
-    expect(limited.out.trimEnd().split('\n')).toHaveLength(1);
-    const bad = await cli(['report', '--list', '--limit', 'all']);
-    expect(bad.code).toBe(1);
-    expect(bad.err).toContain('--limit: "all" is not a number of runs (use 1 to 1000');
+    expect(limited.out.trimEnd().split('\n')).toHaveLength(2);
+  });
+
+  it('--list hides plan and --dry-run runs unless --include-plans; filters by --trigger and --status', async () => {
+    const at = (iso: string) => new Date(iso);
+    const plan = await t.db.prisma.run.create({ data: { trigger: 'manual', mode: 'detect', status: 'succeeded', startedAt: at('2027-01-02T00:00:00Z'), finishedAt: at('2027-01-02T00:00:01Z'), durationMs: 1000 } });
+    const dry = await t.db.prisma.run.create({ data: { trigger: 'manual', mode: 'dry-run', status: 'succeeded', startedAt: at('2027-01-03T00:00:00Z'), finishedAt: at('2027-01-03T00:00:01Z'), durationMs: 1000 } });
+    const failed = await t.db.prisma.run.create({
+      data: { trigger: 'cron', mode: 'apply', status: 'failed', startedAt: at('2026-12-01T00:00:00Z'), finishedAt: at('2026-12-01T00:00:02Z'), durationMs: 2000, error: 'connect ECONNREFUSED 127.0.0.1:5432' },
+    });
+    const ids = (out: string) => out.trimEnd().split('\n').slice(1).map((l) => Number(l.split(' ')[0]!.slice(1)));
+
+    const list = await cli(['report', '--list']);
+    expect(ids(list.out)).not.toContain(plan.id);
+    expect(ids(list.out)).not.toContain(dry.id);
+    expect(ids(list.out)).toContain(f.inSyncRunId); // a cron run in detect mode is a service's output, not a preview
+    const all = await cli(['report', '--list', '--include-plans']);
+    expect(ids(all.out).slice(0, 2)).toEqual([dry.id, plan.id]);
+
+    expect(ids((await cli(['report', '--list', '--trigger', 'cron'])).out)).toEqual([failed.id, f.inSyncRunId]);
+    const bad = await cli(['report', '--list', '--status', 'failed']);
+    expect(ids(bad.out)).toEqual([failed.id]);
+    expect(bad.out.split('\n')[1]).toMatch(/ failed +2s +0 +0 +0 +0  connect ECONNREFUSED 127\.0\.0\.1:5432$/);
+    expect(ids((await cli(['report', '--list', '--trigger', 'change', '--status', 'running'])).out)).toHaveLength(1);
+
+    const none = await cli(['report', '--list', '--trigger', 'manual', '--status', 'failed']);
+    expect(none).toEqual({ code: 0, out: 'no runs match --trigger manual --status failed; plan and --dry-run runs are hidden without --include-plans\n', err: '' });
+  });
+
+  it('--list validates its filters before needing the database', async () => {
+    const noDb = (argv: string[]) => runCliCaptured(argv, {});
+    const limit = await noDb(['report', '--list', '--limit', 'all']);
+    expect(limit.code).toBe(1);
+    expect(limit.err).toBe("error: option '--limit <n>' argument 'all' is invalid. not a number of runs (use 1 to 1000, e.g. --limit 20)\n");
+    for (const n of ['0', '1001', '-1', '2.5']) expect((await noDb(['report', '--list', '--limit', n])).code, n).toBe(1);
+    const trigger = await noDb(['report', '--list', '--trigger', 'hourly']);
+    expect(trigger.code).toBe(1);
+    expect(trigger.err).toBe("error: option '--trigger <trigger>' argument 'hourly' is invalid. Allowed choices are change, cron, manual.\n");
+    const status = await noDb(['report', '--list', '--status', 'ok']);
+    expect(status.err).toContain('Allowed choices are running, succeeded, partial, failed, aborted, interrupted.');
+    const withoutList = await noDb(['report', '--status', 'failed']);
+    expect(withoutList.code).toBe(1);
+    expect(withoutList.err).toContain('--trigger, --status and --include-plans filter --list; add --list');
+    expect(withoutList.err).not.toContain('DATABASE_URL');
   });
 });

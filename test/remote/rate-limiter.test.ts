@@ -157,6 +157,31 @@ describe('RateLimiter (clock injected)', () => {
     expect(l.currentRate).toBe(5); // floor
   });
 
+  it('tells every 1008 with the rate that follows, and once when the rate is back to the target', () => {
+    let now = 0;
+    const l = new RateLimiter({ ratePerSecond: 100, now: () => now });
+    const events: unknown[] = [];
+    l.on('rateLimited', (e) => events.push(['rateLimited', e]));
+    l.on('recovered', (e) => events.push(['recovered', e]));
+    l.onRateLimited();
+    l.onRateLimited(); // same instant: told, but no second halving
+    now = 1000;
+    l.onRateLimited();
+    expect(events).toEqual([
+      ['rateLimited', { currentRate: 50, previousRate: 100, targetRate: 100, slowedDown: true }],
+      ['rateLimited', { currentRate: 50, previousRate: 50, targetRate: 100, slowedDown: false }],
+      ['rateLimited', { currentRate: 25, previousRate: 50, targetRate: 100, slowedDown: true }],
+    ]);
+    events.length = 0;
+    now = 5000;
+    void l.currentRate; // recovering, not there yet
+    expect(events).toEqual([]);
+    now = 60_000;
+    void l.currentRate;
+    void l.stats();
+    expect(events).toEqual([['recovered', { targetRate: 100 }]]); // once
+  });
+
   it('caps starts per sliding window even when a stall lets tokens pile up', async () => {
     vi.useFakeTimers();
     onTestFinished(() => void vi.useRealTimers());

@@ -56,10 +56,10 @@ describe('bidi controls in reports', () => {
   it('html: escaped, and every id, name and member isolated in its own <bdi>', () => {
     const html = renderReport(evil, 'html');
     expect(html).not.toMatch(BIDI);
-    expect(html).toContain('<td class="id"><bdi>team\\u202e1-lanif</bdi></td>');
+    expect(html).toContain('<td><bdi class="id">team\\u202e1-lanif</bdi></td>');
     // A right-to-left member next to a number: isolated, the list keeps its order on screen.
-    expect(html).toContain('<span class="plus">+ <bdi>u\\u2066x</bdi>, <bdi>אב</bdi>, <bdi>12</bdi></span>');
-    expect(html).toContain('<span class="minus">− <bdi>u\\u200fy</bdi></span>');
+    expect(html).toContain('<span class="plus">+&nbsp;<bdi class="id">u\\u2066x</bdi>, <bdi class="id">אב</bdi>, <bdi class="id">12</bdi></span>');
+    expect(html).toContain('<span class="minus">−&nbsp;<bdi class="id">u\\u200fy</bdi></span>');
     expect(html).toContain('“<bdi>Old\\u061c</bdi>” → “<bdi>New \\u202bname</bdi>”');
     expect(html).toContain('user id &#34;a\\u2067b&#34; is bad');
     expect(html).toContain('run stopped at group \\u202egnp.exe');

@@ -15,7 +15,7 @@ describe('loadRunReport', () => {
 
   it('returns null when no run was recorded', async () => {
     expect(await loadRunReport(t.db.prisma, 'latest')).toBeNull();
-    expect(await listRuns(t.db.prisma, 10)).toEqual([]);
+    expect(await listRuns(t.db.prisma, { limit: 10 })).toEqual([]);
   });
 
   it('loads the latest run with counts, calls, guard and items sorted by kind then group', async () => {
@@ -123,12 +123,12 @@ describe('loadRunReport', () => {
 
 describe('listRuns', () => {
   it('lists runs newest first, up to the limit', async () => {
-    const runs = await listRuns(t.db.prisma, 2);
+    const runs = await listRuns(t.db.prisma, { limit: 2 });
     expect(runs).toHaveLength(2);
     expect(runs[0]!.status).toBe('running');
     expect(runs[1]).toMatchObject({ trigger: 'manual', status: 'partial', durationMs: 3500 });
     expect(runs[1]!.counts.drifted).toBe(5);
-    const starts = (await listRuns(t.db.prisma, 100)).map((r) => r.startedAt);
+    const starts = (await listRuns(t.db.prisma, { limit: 100 })).map((r) => r.startedAt);
     expect(starts).toEqual([...starts].sort().reverse());
   });
 });

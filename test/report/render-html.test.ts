@@ -16,7 +16,7 @@ afterAll(() => t.drop());
 
 /** The <tr> of the items table whose first cell is `idHtml` (already escaped; isolated in a <bdi>). */
 function row(html: string, idHtml: string): string {
-  const m = html.match(new RegExp(`<tr><td class="id"><bdi>${idHtml.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</bdi></td>.*?</tr>`));
+  const m = html.match(new RegExp(`<tr><td><bdi class="id(?: long)?">${idHtml.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</bdi></td>.*?</tr>`));
   expect(m, idHtml).not.toBeNull();
   return m![0];
 }
@@ -34,7 +34,7 @@ describe('html report', () => {
   it('escapes a hostile group id, members, names and reasons', () => {
     const html = renderReport(partial, 'html');
     const r = row(html, '&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;&#38;co');
-    expect(r).toContain('+ <bdi>u&#60;1&#62;</bdi>');
+    expect(r).toContain('+&nbsp;<bdi class="id">u&#60;1&#62;</bdi>');
     expect(r).toContain('group too busy &#38; &#34;locked&#34;<br><code>code 1002</code>');
     expect(r).toContain('<span class="badge o-failed">failed</span>');
     expect(html).not.toContain('<script>');
@@ -52,11 +52,11 @@ describe('html report', () => {
 
   it('has a row per drift item with members, name, age and a coloured outcome', () => {
     const html = renderReport(partial, 'html');
-    expect(html.match(/<tr><td class="id">/g)).toHaveLength(partial.items.length);
+    expect(html.match(/<tr><td><bdi class="id/g)).toHaveLength(partial.items.length);
     const gb = row(html, 'g-b');
     expect(gb).toContain('<span class="badge o-fixed">fixed</span>');
-    expect(gb).toContain('<span class="plus">+ <bdi>u1</bdi>, <bdi>u2</bdi></span>');
-    expect(gb).toContain('<span class="minus">− <bdi>u9</bdi></span>');
+    expect(gb).toContain('<span class="plus">+&nbsp;<bdi class="id">u1</bdi>, <bdi class="id">u2</bdi></span>');
+    expect(gb).toContain('<span class="minus">−&nbsp;<bdi class="id">u9</bdi></span>');
     expect(gb).toContain('>3m 12s</td>');
     expect(row(html, 'g-a')).toContain('“<bdi>Old</bdi>” → “<bdi>New</bdi>”');
     expect(row(html, 'g-a')).toContain('>2d 4h</td>');

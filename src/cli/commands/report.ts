@@ -1,12 +1,14 @@
 // `rongsync report [--run <id>|latest] [--format text|json|md|html] [--output FILE]` — renders one
-// reconcile run as a drift report. `rongsync report --list [--limit N]` — recent runs, one a line.
-// Flags are validated before the database is opened, so a typo fails fast and names the flag.
+// reconcile run as a drift report. `rongsync report --list [--trigger T] [--status S] [--limit N]
+// [--include-plans]` — recent runs as a table. Flags are validated before the database is opened,
+// so a typo fails fast and names the flag.
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
-import { openDatabase } from '../../db/client.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ConfigError, RongsyncError } from '../../errors.js';
 import { formatDuration, formatTimestamp, terminalSafe } from '../../report/format.js';
-import { REPORT_FORMATS, isReportFormat, listRuns, loadRunReport, renderReport, type ReportFormat, type RunSummary } from '../../report/index.js';
+import { REPORT_FORMATS, isReportFormat, renderReport, type ReportFormat, type RunSummary } from '../../report/index.js';
+import { RUN_STATUSES, RUN_TRIGGERS } from '../../report/load.js';
+import type { RunStatus, RunTrigger } from '../../report/types.js';
 import type { CliContext } from '../context.js';
 
 interface ReportOptions {
@@ -16,8 +18,11 @@ interface ReportOptions {
   format: string;
   output?: string;
   list?: boolean;
-  /** @default '20' */
-  limit: string;
+  /** @default 20 */
+  limit: number;
+  trigger?: RunTrigger;
+  status?: RunStatus;
+  includePlans?: boolean;
 }
 
 /** Most runs `--list` prints. */
@@ -30,31 +35,35 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .option('--run <id>', 'run id, or "latest"', 'latest')
     .option('--format <format>', `output format: ${REPORT_FORMATS.join(', ')}`, 'text')
     .option('-o, --output <file>', 'write the report to FILE instead of stdout')
-    .option('--list', 'list recent runs, one per line, instead of showing one')
-    .option('--limit <n>', 'runs shown by --list', '20')
+    .option('--list', 'list recent runs as a table instead of showing one')
+    .addOption(new Option('--limit <n>', `runs shown by --list (1 to ${MAX_LIMIT})`).default(20).argParser(parseLimit))
+    .addOption(new Option('--trigger <trigger>', 'with --list: only runs started by this').choices(RUN_TRIGGERS))
+    .addOption(new Option('--status <status>', 'with --list: only runs that ended so').choices(RUN_STATUSES))
+    .option('--include-plans', 'with --list: include `plan` and `apply --dry-run` runs (hidden by default)')
     .action(async (opts: ReportOptions) => {
       if (opts.list === true) {
-        const limit = parseLimit(opts.limit);
         if (opts.run !== 'latest') throw new ConfigError(['--list: shows many runs; leave out --run (or drop --list)']);
-        await withDatabase(ctx, async (prisma) => {
-          const runs = await listRuns(prisma, limit);
-          if (runs.length === 0) throw noRuns();
-          for (const run of runs) ctx.stdout.write(`${listLine(run)}\n`);
-        });
+        const api = ctx.api();
+        const runs = await api.runs({ limit: opts.limit, trigger: opts.trigger, status: opts.status, includePreviews: opts.includePlans });
+        if (runs.length === 0) {
+          if ((await api.runs({ limit: 1, includePreviews: true })).length === 0) throw noRuns();
+          ctx.stdout.write(`${noneMatch(opts)}\n`);
+          return;
+        }
+        ctx.stdout.write(runTable(runs));
         return;
+      }
+      if (opts.trigger !== undefined || opts.status !== undefined || opts.includePlans) {
+        throw new ConfigError(['--trigger, --status and --include-plans filter --list; add --list (e.g. rongsync report --list --status failed)']);
       }
 
       const which = parseRun(opts.run);
       const format = parseFormat(opts.format);
-      const text = await withDatabase(ctx, async (prisma) => {
-        const report = await loadRunReport(prisma, which);
-        if (report === null) {
-          throw which === 'latest'
-            ? noRuns()
-            : new RongsyncError('run_not_found', `run ${which} not found (list runs with \`rongsync report --list\`)`);
-        }
-        return { report, rendered: renderReport(report, format) };
-      });
+      const report = await ctx.api().report(which);
+      if (report === null) {
+        throw which === 'latest' ? noRuns() : new RongsyncError('run_not_found', `run ${which} not found (list runs with \`rongsync report --list\`)`);
+      }
+      const text = { report, rendered: renderReport(report, format) };
       if (opts.output === undefined) {
         ctx.stdout.write(text.rendered);
       } else {
@@ -68,18 +77,6 @@ export function registerReport(program: Command, ctx: CliContext): void {
         ctx.stdout.write(`wrote ${format} report of run #${text.report.runId} to ${opts.output}\n`);
       }
     });
-}
-
-async function withDatabase<T>(
-  ctx: CliContext,
-  fn: (prisma: ReturnType<typeof openDatabase>['prisma']) => Promise<T>,
-): Promise<T> {
-  const db = openDatabase(ctx.config().databaseUrl, { maxConnections: 2, applicationName: 'rongsync report' });
-  try {
-    return await fn(db.prisma);
-  } finally {
-    await db.close();
-  }
 }
 
 function noRuns(): RongsyncError {
@@ -104,22 +101,47 @@ function parseFormat(value: string): ReportFormat {
 
 function parseLimit(value: string): number {
   if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_LIMIT) return Number(value);
-  throw new ConfigError([`--limit: ${JSON.stringify(value)} is not a number of runs (use 1 to ${MAX_LIMIT}, e.g. --limit 20)`]);
+  throw new InvalidArgumentError(`not a number of runs (use 1 to ${MAX_LIMIT}, e.g. --limit 20)`);
 }
 
-/** `#12  2026-11-25 10:00:00 UTC  manual  apply  partial    3s  checked 40 drifted 5 fixed 2 failed 1` */
-function listLine(run: RunSummary): string {
-  const c = run.counts;
-  const took = run.finishedAt === null ? '—' : formatDuration(run.durationMs);
-  const parts = [
-    `#${run.runId}`.padEnd(6),
-    formatTimestamp(run.startedAt),
-    run.trigger.padEnd(6),
-    run.mode.padEnd(7),
-    run.status.padEnd(9),
-    took.padStart(7),
-    `checked ${c.checked} drifted ${c.drifted} fixed ${c.fixed} failed ${c.failed}`,
-  ];
-  if (run.error !== null) parts.push(`error: ${terminalSafe(run.error.length > 80 ? `${run.error.slice(0, 79)}…` : run.error)}`);
-  return parts.join('  ');
+function noneMatch(opts: ReportOptions): string {
+  const filters = [opts.trigger && `--trigger ${opts.trigger}`, opts.status && `--status ${opts.status}`].filter(Boolean);
+  const hint = opts.includePlans ? '' : '; plan and --dry-run runs are hidden without --include-plans';
+  return `no runs match${filters.length > 0 ? ` ${filters.join(' ')}` : ''}${hint}`;
+}
+
+interface Column {
+  title: string;
+  align: 'left' | 'right';
+  cell: (run: RunSummary) => string;
+}
+
+/** The columns of `report --list`; the error, when there is one, follows the counts. */
+const COLUMNS: Column[] = [
+  { title: 'RUN', align: 'left', cell: (r) => `#${r.runId}` },
+  { title: 'STARTED', align: 'left', cell: (r) => formatTimestamp(r.startedAt) },
+  { title: 'TRIGGER', align: 'left', cell: (r) => r.trigger },
+  { title: 'MODE', align: 'left', cell: (r) => r.mode },
+  { title: 'STATUS', align: 'left', cell: (r) => r.status },
+  { title: 'TOOK', align: 'right', cell: (r) => (r.finishedAt === null ? '—' : formatDuration(r.durationMs)) },
+  { title: 'CHECKED', align: 'right', cell: (r) => String(r.counts.checked) },
+  { title: 'DRIFTED', align: 'right', cell: (r) => String(r.counts.drifted) },
+  { title: 'FIXED', align: 'right', cell: (r) => String(r.counts.fixed) },
+  { title: 'FAILED', align: 'right', cell: (r) => String(r.counts.failed) },
+  { title: 'ERROR', align: 'left', cell: (r) => (r.error === null ? '' : terminalSafe(r.error.length > 80 ? `${r.error.slice(0, 79)}…` : r.error)) },
+];
+
+/**
+ * A header row and one row per run, columns padded to their widest cell:
+ * `RUN  STARTED                  TRIGGER  MODE   STATUS   TOOK  CHECKED  DRIFTED  FIXED  FAILED  ERROR`
+ */
+function runTable(runs: RunSummary[]): string {
+  const rows = [COLUMNS.map((c) => c.title), ...runs.map((r) => COLUMNS.map((c) => c.cell(r)))];
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => (COLUMNS[i]!.align === 'right' ? cell.padStart(widths[i]!) : i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return rows.map((row) => `${line(row)}\n`).join('');
 }
