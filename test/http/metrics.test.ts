@@ -2,8 +2,10 @@
 // counters and gauges docs/metrics.md lists (and only those), labels without ids, the 1008 counter
 // and the limiter's slowdown, and a database outage reported rather than failing the scrape.
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
+import { createLogger } from '../../src/log/logger.js';
 import { createRongsync, type Rongsync } from '../../src/rongsync.js';
 import { createHarness, type Harness } from '../helpers/reconcile.js';
 import { freePort, request } from './request.js';
@@ -108,6 +110,23 @@ describe('/metrics', () => {
     expect(value(samples, 'rongsync_remote_rate_limited_total')).toBe(1);
     expect(value(samples, 'rongsync_remote_calls_total', { outcome: 'rate_limited', code: '1008' })).toBe(1);
     expect(value(samples, 'rongsync_remote_rate_limit_calls_per_second')).toBeLessThan(1000);
+  });
+
+  it('tells the log too: the library, which serve runs through, logs RongCloud\'s rate limiting', async () => {
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (c: Buffer) => (text += c.toString('utf8')));
+    const logged = createRongsync({ env: h.env, logger: createLogger({ level: 'info', destination: stream }) });
+    try {
+      await h.t.sql(`INSERT INTO group_members VALUES ('grp-PRIVATE-3', 'usr-PRIVATE-fay')`);
+      h.emulator.setFaults({ rateLimitBurst: { count: 1, retryAfterSeconds: 0 } });
+      await logged.apply();
+    } finally {
+      h.emulator.setFaults({});
+      await logged.close();
+    }
+    const lines = text.trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string; code?: number });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, code: 1008, msg: expect.stringMatching(/^RongCloud is rate limiting \(1008\)/) }));
   });
 
   it('lists exactly the rongsync metrics docs/metrics.md documents', async () => {
