@@ -5,6 +5,7 @@
 //   await rs.migrate();
 //   const { verdict } = await rs.apply();          // verdict.exitCode: 0 in sync, 1, 2 as the CLI
 //   const service = await rs.serve();              // events: run, leader, standby, error
+//   const http = await createHttpServer(rs, service); // /healthz /readyz /metrics, console, /api
 //   await rs.close();
 export {
   createRongsync,
@@ -14,12 +15,15 @@ export {
   type ConfigValues,
   type PlanOptions,
   type PlanOutcome,
+  type Readiness,
   type Rongsync,
+  type RongsyncEvents,
   type RongsyncOptions,
   type ServeOptions,
   type Status,
 } from './rongsync.js';
 export type { Config } from './config/load.js';
+export { createHttpServer, type HttpServer, type HttpServerOptions } from './http/server.js';
 export { ConfigError, MigrationError, RongsyncError } from './errors.js';
 export type { Logger } from './log/logger.js';
 export type { GroupExplanation } from './reconcile/explain.js';

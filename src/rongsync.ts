@@ -1,23 +1,29 @@
 // The library: everything the CLI and the HTTP server do is a method of the object
 // createRongsync returns. It owns one database pool, one RongCloud client (one rate budget for
 // the process, created on first use so operator actions need no credentials) and the call log.
+// `events` tells observers (the HTTP server's metrics) about every remote attempt and every run.
+import { EventEmitter } from 'node:events';
 import { loadConfig, type Config } from './config/load.js';
 import { ENV_VARS } from './config/schema.js';
 import { openDatabase, type Database } from './db/client.js';
 import { applyMigrations, type MigrateResult } from './db/migrate/apply.js';
+import { readMigrations, type MigrationFile } from './db/migrate/files.js';
+import { migrationStatus, type MigrationStatus } from './db/migrate/status.js';
 import { RongsyncError } from './errors.js';
 import { silentLogger, type Logger } from './log/logger.js';
-import { CallLog, callsPerMinute } from './reconcile/call-log.js';
+import { CallLog, callsPerMinute, type CallAttempt } from './reconcile/call-log.js';
 import { backlog, markDirty, type Backlog } from './reconcile/change-log.js';
 import { explainGroup, type GroupExplanation } from './reconcile/explain.js';
 import {
   countByCondition,
   knownDrift,
   listGroups,
+  listPaused,
   listQuarantined,
   lockQuarantine,
   pauseGroups,
   releaseGroups,
+  unknownGroupIds,
   unpauseGroups,
   type GroupCondition,
   type GroupListing,
@@ -26,14 +32,16 @@ import {
 import type { PlannedCall } from './reconcile/plan/types.js';
 import type { RemoteGroups } from './reconcile/ports.js';
 import { pruneHistory, type PruneResult } from './reconcile/retention.js';
+import { logRateLimiting } from './reconcile/open.js';
 import { sessionRunLock } from './reconcile/run-lock.js';
 import { runOnce, type BatchReport, type ReconcileDeps, type RunResult } from './reconcile/run.js';
 import { ReconcileService } from './reconcile/serve.js';
 import { verificationSummary, type VerificationSummary } from './reconcile/shadow.js';
 import { applyVerdict, planVerdict, type Verdict } from './reconcile/verdict.js';
 import { listRuns, loadRunReport, type RunFilter, type RunSummary } from './report/load.js';
-import type { RunReport } from './report/types.js';
+import type { RunReport, RunTrigger } from './report/types.js';
 import { GroupClient } from './remote/group-client.js';
+import type { RateLimiterStats } from './remote/rate-limiter.js';
 import { terminalSafe } from './rules/characters.js';
 
 /** A configuration value as the environment would give it (validated by the same schema). */
@@ -95,13 +103,30 @@ export interface Status {
   knownDrift: KnownDrift;
 }
 
+/** What the library tells observers (the HTTP server's metrics, scripts). */
+export interface RongsyncEvents {
+  /** One HTTP attempt of this instance's RongCloud client (not of a `remote` passed in). */
+  attempt: [attempt: CallAttempt];
+  /** A run of this instance finished: plan, apply, reconcileNow (`manual`) or the service's. */
+  run: [result: RunResult, trigger: RunTrigger];
+}
+
+/** Whether the database answers and carries every migration of this package. */
+export type Readiness =
+  | { ready: true; migrations: MigrationStatus }
+  | { ready: false; reason: string; migrations: MigrationStatus | null };
+
 export interface ServeOptions {
   /** How often a standby tries to take the lead. @default 2000 */
   leaderPollMs?: number;
+  /** Hears the service before it starts (it may wait for the database): e.g. to serve HTTP meanwhile. */
+  onCreated?: (service: ReconcileService) => void | Promise<void>;
 }
 
 export interface Rongsync {
   readonly config: Config;
+  /** Events: `attempt` (every remote HTTP attempt) and `run` (every finished run). */
+  readonly events: EventEmitter<RongsyncEvents>;
   /** Applies prisma/migrations (safe to run concurrently). */
   migrate(): Promise<MigrateResult>;
   /** What would change; writes nothing to RongCloud. */
@@ -124,6 +149,18 @@ export interface Rongsync {
   /** Lift quarantine and backoff, mark for the next run. All or nothing: throws NotQuarantinedError. */
   release(groupIds: string[]): Promise<void>;
   quarantined(): ReturnType<typeof listQuarantined>;
+  /** Paused groups, by id. */
+  paused(): ReturnType<typeof listPaused>;
+  /** Of these ids, the ones rongsync knows nothing of (not in the tables, the shadow or its bookkeeping). */
+  unknownGroups(groupIds: string[]): Promise<string[]>;
+  /** Database reachable and every migration applied (what a readiness probe asks). */
+  readiness(): Promise<Readiness>;
+  /**
+   * The RongCloud client's rate limiter: the configured rate and the one it lets through now
+   * (lower after RongCloud answered 1008). Before the first remote call: the configured rate.
+   * Null when a `remote` was passed in (no limiter of ours).
+   */
+  rateLimit(): Pick<RateLimiterStats, 'targetRate' | 'currentRate'> | null;
   /** Deletes runs (with drift items) and call-log rows older than `olderThan`; the newest run is kept. */
   prune(olderThan: Date): Promise<PruneResult>;
   /** Reads these groups from RongCloud and converges them now (waits for a run in progress). */
@@ -156,9 +193,32 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
   const logger = options.logger ?? silentLogger;
   const db: Database = openDatabase(config.databaseUrl);
   const callLog = new CallLog(db.prisma, logger);
+  const events = new EventEmitter<RongsyncEvents>();
+  // An observer's exception must never fail a remote call or a run: it is logged and dropped.
+  const tell = <E extends keyof RongsyncEvents>(event: E, ...args: RongsyncEvents[E]) => {
+    try {
+      (events.emit as (e: E, ...a: RongsyncEvents[E]) => boolean)(event, ...args);
+    } catch (e) {
+      logger.error({ err: e, event }, 'a listener of rongsync events threw');
+    }
+  };
+  const onAttempt = (a: CallAttempt) => {
+    callLog.record(a);
+    tell('attempt', a);
+  };
   let client: GroupClient | undefined;
   let service: ReconcileService | undefined;
-  const remote = (): RemoteGroups => options.remote ?? (client ??= GroupClient.fromConfig(config, { onAttempt: callLog.record }));
+  let migrations: MigrationFile[] | undefined;
+  let stopRateLog: (() => void) | undefined;
+  const remote = (): RemoteGroups => {
+    if (options.remote) return options.remote;
+    if (!client) {
+      client = GroupClient.fromConfig(config, { onAttempt });
+      // RongCloud's rate limiting (1008) is told to the operator in the log, as the CLI's runs do.
+      stopRateLog = logRateLimiting(client.limiter, logger);
+    }
+    return client;
+  };
   const deps = (): ReconcileDeps => ({ prisma: db.prisma, remote: remote(), callLog, config, logger, runLock: sessionRunLock(config.databaseUrl, logger) });
   const prisma = db.prisma;
 
@@ -172,6 +232,7 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
       ...(o.signal ? { signal: o.signal } : {}),
       onBatch: o.onBatch ?? ((b) => void calls.push(...b.calls)),
     });
+    tell('run', run, 'manual');
     const known = await knownDrift(prisma, o.groups?.length ? { groupIds: o.groups } : {});
     return { run, verdict: planVerdict(run, known), knownDrift: known, calls };
   };
@@ -186,21 +247,26 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
       ...(o.allowDeletes ? { allowDeletes: true } : {}),
       ...(o.onBatch ? { onBatch: o.onBatch } : {}),
     });
+    tell('run', run, 'manual');
     const known = await knownDrift(prisma, o.groups?.length ? { groupIds: o.groups } : {});
     return { run, verdict: applyVerdict(run, known), knownDrift: known };
   };
 
   return {
     config,
+    events,
     migrate: () => applyMigrations({ databaseUrl: config.databaseUrl }),
     plan,
     apply,
     async serve(o = {}) {
       if (service) throw new RongsyncError('already_serving', 'this rongsync instance is already serving');
-      service = new ReconcileService(deps(), { databaseUrl: config.databaseUrl, ...(o.leaderPollMs ? { leaderPollMs: o.leaderPollMs } : {}) });
-      service.on('error', (e) => logger.error({ err: e }, 'service error'));
-      await service.start();
-      return service;
+      const s = (service = new ReconcileService(deps(), { databaseUrl: config.databaseUrl, ...(o.leaderPollMs ? { leaderPollMs: o.leaderPollMs } : {}) }));
+      // The service logs every failure itself; an 'error' event nobody listens to would throw.
+      s.on('error', () => {});
+      s.on('run', (result, trigger) => tell('run', result, trigger));
+      await o.onCreated?.(s);
+      await s.start();
+      return s;
     },
     report: (run) => loadRunReport(prisma, run),
     runs: (f = {}) => listRuns(prisma, { limit: 20, ...f }),
@@ -253,11 +319,31 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
       });
     },
     quarantined: () => listQuarantined(prisma),
+    paused: () => listPaused(prisma),
+    unknownGroups: (groupIds) => unknownGroupIds(prisma, [...new Set(groupIds)]),
+    async readiness() {
+      let status: MigrationStatus;
+      try {
+        status = await migrationStatus(db.pool, (migrations ??= readMigrations()));
+      } catch (e) {
+        return { ready: false, reason: `database unreachable: ${(e as Error).message}`, migrations: null };
+      }
+      if (status.failed.length > 0) return { ready: false, reason: `migration failed and not resolved: ${status.failed.join(', ')} (see \`rongsync migrate resolve\`)`, migrations: status };
+      if (status.pending.length > 0) return { ready: false, reason: `migrations not applied: ${status.pending.join(', ')} (run \`rongsync migrate\`)`, migrations: status };
+      return { ready: true, migrations: status };
+    },
+    rateLimit() {
+      if (options.remote) return null;
+      if (!client) return { targetRate: config.remote.rateLimitPerSecond, currentRate: config.remote.rateLimitPerSecond };
+      const { targetRate, currentRate } = client.limiter.stats();
+      return { targetRate, currentRate };
+    },
     prune: (olderThan) => pruneHistory(prisma, olderThan),
     reconcileNow: (groupIds, o = {}) => apply({ groups: groupIds, ...(o.allowDeletes ? { allowDeletes: true } : {}) }),
     async close() {
       await service?.stop();
       await callLog.flush();
+      stopRateLog?.();
       client?.close();
       await db.close();
     },

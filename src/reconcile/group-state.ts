@@ -268,3 +268,23 @@ export async function lockQuarantine(prisma: Db, groupIds: string[]): Promise<Ma
 export async function listQuarantined(prisma: Db) {
   return prisma.groupState.findMany({ where: { quarantinedAt: { not: null } }, orderBy: [{ quarantinedAt: 'asc' }, { groupId: 'asc' }] });
 }
+
+/** Paused groups, by id (a paused group in sync is `in_sync` by condition, so it needs its own list). */
+export async function listPaused(prisma: Db) {
+  return prisma.groupState.findMany({ where: { paused: true }, orderBy: { groupId: 'asc' } });
+}
+
+/**
+ * Of these ids, the groups rongsync knows nothing of: not in the tables, not in the shadow, no
+ * bookkeeping and no doubt — the groups for which `explainGroup` has nothing to say.
+ */
+export async function unknownGroupIds(prisma: Db, groupIds: string[]): Promise<string[]> {
+  if (groupIds.length === 0) return [];
+  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+    SELECT u.id FROM unnest(${groupIds}::text[]) AS u(id)
+     WHERE NOT EXISTS (SELECT 1 FROM groups g WHERE g.id = u.id)
+       AND NOT EXISTS (SELECT 1 FROM rongsync_remote_groups r WHERE r.group_id = u.id)
+       AND NOT EXISTS (SELECT 1 FROM rongsync_group_state s WHERE s.group_id = u.id)
+       AND NOT EXISTS (SELECT 1 FROM rongsync_in_doubt d WHERE d.group_id = u.id)`;
+  return rows.map((r) => r.id);
+}

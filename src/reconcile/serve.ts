@@ -26,7 +26,8 @@ import { MAX_DIRTY_PER_RUN, runOnce, type ReconcileDeps, type RunResult } from '
 export interface ServiceEvents {
   leader: [];
   standby: [reason: string];
-  run: [result: RunResult];
+  /** A run finished; `trigger` says what started it (change notification or cron schedule). */
+  run: [result: RunResult, trigger: RunTrigger];
   pruned: [result: PruneResult];
   error: [error: Error];
 }
@@ -194,7 +195,7 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
         verify = verificationSliceSize(Number(n), interval, config.reconcile.verifyPeriodHours * 3_600_000);
       }
       const result = await runOnce(this.#deps, { trigger, mode: config.reconcile.mode, verify, signal: this.#abort.signal, maxDirty: MAX_DIRTY_PER_RUN });
-      this.emit('run', result);
+      this.emit('run', result, trigger);
       if (result.status === 'failed') this.#retryAfterFailure(result.error ?? 'run failed');
       else this.#runRetryMs = FIRST_RETRY_MS;
       // A backlog larger than one run (e.g. after a huge bulk write) keeps draining.

@@ -59,6 +59,9 @@ export async function createHarness(env: Record<string, string> = {}, emulatorOp
     RONGCLOUD_RATE_LIMIT: '1000',
     RONGCLOUD_MAX_RETRIES: '2',
     LOG_LEVEL: 'silent',
+    // `serve` children of one test (replicas) and of parallel files would share port 9300; the
+    // HTTP server has its own tests (test/http/), which start it on free ports.
+    RONGSYNC_HTTP_PORT: '0',
     ...env,
   };
   const config = loadConfig(fullEnv);

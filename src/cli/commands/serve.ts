@@ -1,21 +1,21 @@
-// `rongsync serve` — the long-running reconciler (see src/reconcile/serve.ts). Any number of
-// replicas may run; one leads. SIGTERM/SIGINT stop it gracefully.
+// `rongsync serve` — the long-running reconciler (see src/reconcile/serve.ts) and its HTTP server
+// (health, metrics, console: src/http/). Any number of replicas may run; one leads. SIGTERM/SIGINT
+// stop it gracefully: the HTTP server closes, then the library (service, pool) as every command's.
 import type { Command } from 'commander';
-import { openReconciler } from '../../reconcile/open.js';
-import { ReconcileService } from '../../reconcile/serve.js';
+import { createHttpServer, type HttpServer } from '../../http/server.js';
+import type { ReconcileService } from '../../reconcile/serve.js';
 import type { CliContext } from '../context.js';
 
 export function registerServe(program: Command, ctx: CliContext): void {
   program
     .command('serve')
-    .description('run continuously: react to table changes, reconcile on the cron schedule, verify RongCloud')
+    .description('run continuously: react to table changes, reconcile on the cron schedule, verify RongCloud; serve health, metrics and the console over HTTP')
     .action(async () => {
       const config = ctx.config();
       const logger = ctx.logger();
-      const r = openReconciler(config, logger);
-      const service = new ReconcileService(r.deps, { databaseUrl: config.databaseUrl });
-      // The service logs every failure itself; an 'error' event nobody listens to would throw.
-      service.on('error', () => {});
+      const rongsync = ctx.api();
+      let service: ReconcileService | undefined;
+      let http = null as HttpServer | null;
       let stopping = false;
       const stopped = new Promise<void>((resolve) => {
         const stop = (signal: string) => {
@@ -23,22 +23,30 @@ export function registerServe(program: Command, ctx: CliContext): void {
           logger.info({ signal }, 'shutting down');
           process.off('SIGTERM', onTerm);
           process.off('SIGINT', onInt);
-          service
-            .stop()
-            .then(() => r.close())
-            .then(resolve, (e: unknown) => {
-              logger.error({ err: e }, 'error during shutdown');
-              resolve();
-            });
+          // Also ends a start still waiting for the database.
+          void service?.stop().catch((e: unknown) => logger.error({ err: e }, 'error during shutdown'));
+          resolve();
         };
         const onTerm = () => stop('SIGTERM');
         const onInt = () => stop('SIGINT');
         process.on('SIGTERM', onTerm);
         process.on('SIGINT', onInt);
       });
-      // Waits (logging why, with backoff) while the database is unreachable or not migrated.
-      await service.start();
-      if (!stopping) logger.info({ leader: service.isLeader, cron: config.reconcile.cron, mode: config.reconcile.mode }, 'rongsync serve started');
+      // The HTTP server is up before the service starts, so a probe hears why it is not ready
+      // (the service waits, logging why, with backoff, while the database is unreachable or not migrated).
+      const started = rongsync
+        .serve({
+          onCreated: async (s) => {
+            service = s;
+            if (config.http.port !== 0) http = await createHttpServer(rongsync, s, { logger });
+          },
+        })
+        .then((s) => {
+          if (!stopping) logger.info({ leader: s.isLeader, cron: config.reconcile.cron, mode: config.reconcile.mode, http: http?.url ?? 'off' }, 'rongsync serve started');
+        });
+      await Promise.race([started, stopped]);
       await stopped;
+      await http?.close();
+      // The CLI closes the library after every command: that stops the service and the pool.
     });
 }

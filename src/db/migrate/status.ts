@@ -100,3 +100,24 @@ export async function assertSchemaReady(databaseUrl: string, migrations?: Migrat
   const problem = schemaProblem(await inspectDatabase(databaseUrl, migrations), databaseUrl);
   if (problem) throw problem;
 }
+
+/** What a readiness probe needs: counts and names, on a pooled connection (no lock taken). */
+export interface MigrationStatus {
+  /** Migrations of prisma/migrations the database has applied. */
+  applied: number;
+  /** Not applied yet (all of them when `_prisma_migrations` is missing). */
+  pending: string[];
+  /** Failed and not resolved (`rongsync migrate resolve --rolled-back`). */
+  failed: string[];
+}
+
+/** readMigrationState on a pooled connection, summarised. Throws when the database cannot be queried. */
+export async function migrationStatus(pool: pg.Pool, migrations: MigrationFile[] = readMigrations()): Promise<MigrationStatus> {
+  const client = await pool.connect();
+  try {
+    const s = await readMigrationState(client, migrations);
+    return { applied: s.applied.length, pending: s.pending, failed: s.failed.map((f) => f.name) };
+  } finally {
+    client.release();
+  }
+}
