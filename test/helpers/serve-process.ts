@@ -17,7 +17,8 @@ export interface CliProcess {
 
 export function startCli(args: string[], env: Record<string, string>): CliProcess {
   const child = spawn(process.execPath, ['bin/rongsync.js', ...args], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' }, // the tests read its log
+    // The tests read its log; no HTTP server unless a test asks (test files run at once: one port each).
+    env: { ...process.env, RONGSYNC_HTTP_PORT: '0', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];

@@ -163,7 +163,7 @@ describe('loadStates', () => {
     );
     const states = await loadStates(t.db.prisma, ['a', 'b', 'missing']);
     expect([...states.keys()].sort()).toEqual(['a', 'b']);
-    expect(states.get('a')).toEqual({ groupId: 'a', paused: true, additive: false, consecutiveFailures: 3, nextAttemptAt: at, quarantinedAt: null, driftFirstSeenAt: at });
-    expect(states.get('b')).toEqual({ groupId: 'b', paused: false, additive: true, consecutiveFailures: 0, nextAttemptAt: null, quarantinedAt: at, driftFirstSeenAt: null });
+    expect(states.get('a')).toEqual({ groupId: 'a', paused: true, additive: false, consecutiveFailures: 3, nextAttemptAt: at, quarantinedAt: null, quarantineReason: null, lastError: null, driftFirstSeenAt: at });
+    expect(states.get('b')).toEqual({ groupId: 'b', paused: false, additive: true, consecutiveFailures: 0, nextAttemptAt: null, quarantinedAt: at, quarantineReason: null, lastError: null, driftFirstSeenAt: null });
   });
 });
