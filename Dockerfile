@@ -20,15 +20,16 @@ ENV NODE_ENV=production \
 WORKDIR /app
 
 COPY package.json package-lock.json ./
-# tsx runs the TypeScript sources, so only devDependencies (tests, benches) are left out.
-RUN npm ci --omit=dev --no-audit && npm cache clean --force
+RUN npm ci --no-audit
 
+# Compiled once here: the image runs dist/ with plain node (bin/rongsync.js takes dist/ when src/
+# is absent) — no tsx, no TypeScript and no devDependencies at run time.
 COPY bin ./bin
 COPY scripts/generate.js scripts/healthcheck.js ./scripts/
 COPY prisma ./prisma
-COPY prisma.config.ts tsconfig.json ./
+COPY prisma.config.ts tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN node scripts/generate.js
+RUN npm run build && npm prune --omit=dev --no-audit && npm cache clean --force && rm -rf src
 
 USER node
 # DATABASE_URL, RONGCLOUD_APP_KEY, RONGCLOUD_APP_SECRET (and the rest of .env.example) come from

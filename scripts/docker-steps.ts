@@ -99,6 +99,8 @@ export function hostCommand(command: string): { run: string } | { skip: string }
   if (/^apt-get\b/.test(c) || c === 'rm -rf /var/lib/apt/lists/*') return { skip: 'system packages belong to the container (tini)' };
   if (/^npm cache clean\b/.test(c)) return { skip: "keeps the host's npm cache, which lets npm ci run offline" };
   if (/^npm ci\b/.test(c)) return { run: `${c} --prefer-offline --no-fund` };
+  if (/^npm prune\b/.test(c)) return { run: `${c} --prefer-offline` };
+  if (c === 'rm -rf src') return { run: c };
   if (/^(node|npm run|npx) /.test(c)) return { run: c };
   throw new Error(`Dockerfile: RUN step ${JSON.stringify(c)} is unknown to scripts/docker-steps.ts; teach hostCommand() what it does outside the image`);
 }

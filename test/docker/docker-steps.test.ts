@@ -13,7 +13,7 @@ import { createEmptyDatabase, type EmptyDatabase } from '../helpers/database.js'
 
 let d: EmptyDatabase;
 let r: DockerStepsResult;
-const seen: { generated: boolean; devDependency: boolean; tests: boolean; dotenv: boolean } = { generated: false, devDependency: true, tests: true, dotenv: true };
+const seen: Record<string, boolean> = {};
 beforeAll(async () => {
   d = await createEmptyDatabase();
   r = await runDockerSteps({
@@ -31,7 +31,9 @@ beforeAll(async () => {
       }
     },
   });
-  seen.generated = existsSync(join(r.dir, 'src', 'generated', 'prisma', '.schema-hash'));
+  seen.compiled = existsSync(join(r.dir, 'dist', 'cli', 'main.js')) && existsSync(join(r.dir, 'dist', 'generated', 'prisma', 'client.js'));
+  seen.sources = existsSync(join(r.dir, 'src'));
+  seen.tsx = existsSync(join(r.dir, 'node_modules', 'tsx'));
   seen.devDependency = existsSync(join(r.dir, 'node_modules', 'vitest'));
   seen.tests = existsSync(join(r.dir, 'test'));
   seen.dotenv = existsSync(join(r.dir, '.env'));
@@ -42,12 +44,15 @@ afterAll(async () => {
 });
 
 describe('docker image steps (slow)', () => {
-  it('follows the Dockerfile: production dependencies, the generated client, nothing .dockerignore excludes', () => {
-    expect(r.steps).toContain('RUN npm ci --omit=dev --no-audit --prefer-offline --no-fund');
-    expect(r.steps).toContain('RUN node scripts/generate.js');
+  it('follows the Dockerfile: compiled JavaScript, production dependencies only, no sources, nothing .dockerignore excludes', () => {
+    expect(r.steps).toContain('RUN npm ci --no-audit --prefer-offline --no-fund');
+    expect(r.steps).toContain('RUN npm run build');
+    expect(r.steps).toContain('RUN npm prune --omit=dev --no-audit --prefer-offline');
     expect(r.steps).toContain('COPY src → src/');
+    expect(r.steps).toContain('RUN rm -rf src');
     expect(r.steps.some((s) => s.startsWith('skip apt-get install -y --no-install-recommends tini'))).toBe(true);
-    expect(seen).toEqual({ generated: true, devDependency: false, tests: false, dotenv: false });
+    // The ENTRYPOINT's bin/rongsync.js runs dist/ with plain node: no tsx at run time.
+    expect(seen).toEqual({ compiled: true, sources: false, tsx: false, devDependency: false, tests: false, dotenv: false });
     // The image's Node is the one these steps ran on (major and minor of the FROM tag).
     expect(process.versions.node.startsWith(`${r.baseImageNode}.`)).toBe(true);
     expect(r.entrypoint).toEqual(['node', 'bin/rongsync.js']);
