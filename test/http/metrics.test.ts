@@ -42,7 +42,9 @@ function parse(text: string): { samples: Sample[]; types: Map<string, string> } 
       types.set(t[1]!, t[2]!);
       continue;
     }
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)$/.exec(line);
+    // Prometheus reads special values case-insensitively (Go's ParseFloat); prom-client writes
+    // the event-loop lag of a sampler that has not ticked yet as "Nan".
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\})? (-?[0-9.eE+-]+|[Nn][Aa][Nn]|[+-]Inf)$/.exec(line);
     if (!m) throw new Error(`not a Prometheus sample line: ${JSON.stringify(line)}`);
     const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1]!, x[2]!]));
     samples.push({ name: m[1]!, labels, value: Number(m[3]) });
