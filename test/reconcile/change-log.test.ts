@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../helpers/reconcile.js';
+import { waitFor } from '../helpers/wait.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -25,11 +26,12 @@ it('a change committed during a run, with a lower id than one the run read, is n
     await a.query(`INSERT INTO group_members VALUES ('G', 'a')`); // change id n, not yet committed
     await h.t.sql(`INSERT INTO group_members VALUES ('G', 'b')`); // change id n+1, committed
 
-    // The remote answers slowly, so the app's first transaction commits while the run is in flight
-    // (after it read the change log and the tables, before it acknowledged).
+    // The remote answers slowly, so the app's first transaction commits while the run is in flight:
+    // the run has read the change log and the tables (its invite of 'b' reached RongCloud, which
+    // applies a call when it arrives) and has not acknowledged yet.
     h.emulator.setFaults({ latencyMs: 400 });
     const run = h.run();
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor(() => h.remoteMembers()['G']?.includes('b'), "the run's invite of b");
     await a.query('COMMIT');
     const first = await run;
     h.emulator.setFaults({});
