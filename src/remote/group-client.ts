@@ -13,7 +13,8 @@ import { RateLimiter } from './rate-limiter.js';
 import { groupMembersSchema, inputSchemas, okSchema, userGroupsSchema, validateInput, type InputSchemas } from './schemas.js';
 import { Transport, type AttemptEvent } from './transport.js';
 
-export type { AttemptEvent, AttemptOutcome } from './transport.js';
+export type { AttemptEvent } from './transport.js';
+export type { AttemptOutcome } from './classify.js';
 
 export interface GroupClientOptions {
   appKey: string;

@@ -17,26 +17,14 @@
 //   its backup). If it answers it is preferred again; if not, that call moves on at once, so a
 //   still-dead first host costs one failed attempt per interval.
 import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import ky, { TimeoutError, type KyInstance } from 'ky';
 import type { z } from 'zod';
 import type { Secret } from '../config/secret.js';
-import {
-  ClientClosedError,
-  isRateLimited,
-  isServerFailure,
-  isServerSide,
-  MalformedResponseError,
-  RateLimitError,
-  RemoteError,
-  TransportError,
-  type RemoteEdgeError,
-  type RemoteErrorContext,
-} from './errors.js';
+import { classifyAnswer, type Attempt, type AttemptOutcome } from './classify.js';
+import { ClientClosedError, TransportError, type RemoteErrorContext } from './errors.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { describeZodError, envelopeSchema } from './schemas.js';
 import { signHeaders } from './sign.js';
-
-export type AttemptOutcome = 'ok' | 'remote_error' | 'rate_limited' | 'transport_error' | 'timeout';
 
 export interface AttemptEvent {
   /** e.g. '/group/join.json' */
@@ -80,10 +68,6 @@ export interface TransportOptions {
 }
 
 /** One attempt's result, classified. */
-type Attempt =
-  | { kind: 'ok'; data: unknown; httpStatus: number }
-  | { kind: 'fail'; error: RemoteEdgeError; outcome: AttemptOutcome; retry: boolean; failover: boolean; retryAfterMs?: number; httpStatus?: number; code?: number };
-
 export class Transport {
   readonly #o: Required<Omit<TransportOptions, 'onAttempt' | 'fetch'>> & Pick<TransportOptions, 'onAttempt'>;
   readonly #hosts: string[];
@@ -212,7 +196,7 @@ export class Transport {
         // Honour Retry-After, plus a little jitter so the retries of one burst do not re-collide.
         delayMs = result.retryAfterMs + Math.random() * Math.min(this.#o.retryBaseMs, result.retryAfterMs / 10 + 1);
       }
-      await sleep(delayMs, this.#closing.signal).catch(() => {
+      await sleep(Math.max(0, delayMs), undefined, { signal: this.#closing.signal }).catch(() => {
         throw new ClientClosedError(ectx);
       });
     }
@@ -267,78 +251,8 @@ export class Transport {
       return { kind: 'fail', error, outcome: timedOut ? 'timeout' : 'transport_error', retry: true, failover: true, ...(httpStatus !== undefined ? { httpStatus } : {}) };
     }
 
-    const status = httpStatus;
-    const retryAfterMs = parseRetryAfter(retryAfterHeader);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (cause) {
-      return this.#nonJson(ctx, host, status, text, retryAfterMs, cause);
-    }
-    const envelope = envelopeSchema.safeParse(json);
-    if (!envelope.success) {
-      if (isServerSide(status) || isRateLimited(status)) return this.#nonJson(ctx, host, status, text, retryAfterMs, envelope.error);
-      const error = new MalformedResponseError({ ...ctx, httpStatus: status, host, problem: describeZodError(envelope.error), body: text });
-      return { kind: 'fail', error, outcome: 'remote_error', retry: false, failover: false, httpStatus: status };
-    }
-    const { code, errorMessage } = envelope.data;
-
-    if (code === 200 && status === 200) {
-      const parsed = schema.safeParse(json);
-      if (parsed.success) return { kind: 'ok', data: parsed.data, httpStatus: status };
-      const error = new MalformedResponseError({ ...ctx, httpStatus: status, host, problem: describeZodError(parsed.error), body: text });
-      return { kind: 'fail', error, outcome: 'remote_error', retry: false, failover: false, httpStatus: status, code };
-    }
-
-    const base = { ...ctx, code, httpStatus: status, errorMessage, host };
-    if (isRateLimited(status, code)) {
-      const error = new RateLimitError({ ...base, retryAfterMs });
-      return { kind: 'fail', error, outcome: 'rate_limited', retry: true, failover: false, httpStatus: status, code, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-    }
-    const serverSide = isServerSide(status);
-    const error = new RemoteError(base);
-    return {
-      kind: 'fail',
-      error,
-      outcome: 'remote_error',
-      retry: isServerFailure(status, code),
-      failover: serverSide,
-      httpStatus: status,
-      code,
-      ...(serverSide && retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    };
+    return classifyAnswer({ status: httpStatus, text, retryAfter: retryAfterHeader, schema, ctx, host });
   }
-
-  /** A body that is not a RongCloud envelope: a proxy/load-balancer page on 5xx/429 is transient; otherwise malformed. */
-  #nonJson(ctx: RemoteErrorContext, host: string, status: number, text: string, retryAfterMs: number | undefined, cause: unknown): Attempt {
-    if (isRateLimited(status)) {
-      const error = new RateLimitError({ ...ctx, code: undefined, httpStatus: status, errorMessage: undefined, host, retryAfterMs });
-      return { kind: 'fail', error, outcome: 'rate_limited', retry: true, failover: false, httpStatus: status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-    }
-    if (isServerSide(status)) {
-      const error = new RemoteError({ ...ctx, code: undefined, httpStatus: status, errorMessage: snippet(text), host });
-      return { kind: 'fail', error, outcome: 'remote_error', retry: true, failover: true, httpStatus: status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-    }
-    const problem = cause instanceof SyntaxError ? `not JSON (${cause.message})` : cause instanceof Error ? cause.message : 'not a RongCloud body';
-    const error = new MalformedResponseError({ ...ctx, httpStatus: status, host, problem, body: text }, { cause });
-    return { kind: 'fail', error, outcome: 'remote_error', retry: false, failover: false, httpStatus: status };
-  }
-}
-
-function snippet(text: string): string | undefined {
-  const t = text.trim();
-  if (!t) return undefined;
-  return t.length > 120 ? `${t.slice(0, 120)}…` : t;
-}
-
-/** `Retry-After` as delta-seconds or an HTTP date, in ms; undefined when absent or unparsable. */
-export function parseRetryAfter(value: string | null): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  if (Number.isFinite(date)) return Math.max(0, date - Date.now());
-  return undefined;
 }
 
 /** undici's "fetch failed" hides the reason in `cause`; surface the code (ECONNREFUSED, ECONNRESET…). */
@@ -384,18 +298,3 @@ async function readBody(response: Response, ms: number): Promise<string> {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
