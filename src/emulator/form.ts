@@ -1,6 +1,7 @@
 // Request bodies: reading them with a size cap, and RongCloud's form encoding
 // (application/x-www-form-urlencoded, an array as a repeated key, keys possibly percent-encoded).
-// Both sit on the hot path of every API call, hence callbacks and a hand-rolled parser.
+// Both sit on the hot path of every API call, hence callbacks for the body. URLSearchParams parses
+// a 1000-id body as fast as the hand-written parser it replaced (~150–180 µs each, measured).
 import type { IncomingMessage } from 'node:http';
 
 export type Params = Record<string, string[]>;
@@ -37,41 +38,18 @@ export function readBodyAsync(req: IncomingMessage, maxBytes: number): Promise<B
   return new Promise((resolve) => readBody(req, maxBytes, resolve));
 }
 
-function decode(s: string): string {
-  if (s.indexOf('+') !== -1) s = s.replace(/\+/g, ' ');
-  return s.indexOf('%') === -1 ? s : decodeURIComponent(s);
-}
-
 /**
- * Parses a form body into key → values (in order). A plain object (V8 keeps it fast), so keys
- * are client data handled with care: own-property checks, and `__proto__` defined, not assigned.
+ * Parses a form body into key → values (in order). URLSearchParams does the decoding (keeping
+ * malformed percent-escapes as they are, like most servers). The result is a plain object (call
+ * records hand it out), so keys are client data handled with care: `__proto__` is defined, not
+ * assigned.
  */
 export function parseForm(text: string): Params {
   const params: Params = {};
-  if (text.length === 0) return params;
-  try {
-    let start = 0;
-    while (start <= text.length) {
-      let end = text.indexOf('&', start);
-      if (end === -1) end = text.length;
-      if (end > start) {
-        const eq = text.indexOf('=', start);
-        const hasValue = eq !== -1 && eq < end;
-        add(params, decode(text.slice(start, hasValue ? eq : end)), hasValue ? decode(text.slice(eq + 1, end)) : '');
-      }
-      start = end + 1;
-    }
-    return params;
-  } catch {
-    // Malformed percent-encoding: URLSearchParams keeps such bytes as they are, like most servers.
-    const lenient: Params = {};
-    for (const [k, v] of new URLSearchParams(text)) add(lenient, k, v);
-    return lenient;
+  for (const [k, v] of new URLSearchParams(text)) {
+    if (Object.hasOwn(params, k)) params[k]!.push(v);
+    else if (k === '__proto__') Object.defineProperty(params, k, { value: [v], enumerable: true, writable: true, configurable: true });
+    else params[k] = [v];
   }
-}
-
-function add(params: Params, k: string, v: string): void {
-  if (Object.hasOwn(params, k)) params[k]!.push(v);
-  else if (k === '__proto__') Object.defineProperty(params, k, { value: [v], enumerable: true, writable: true, configurable: true });
-  else params[k] = [v];
+  return params;
 }
