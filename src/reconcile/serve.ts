@@ -1,6 +1,6 @@
 // The long-running service: campaigns for leadership; while leader, it LISTENs for change
-// notifications and reconciles the dirty groups after a short debounce (planning from the shadow,
-// no reads first), and runs the node-cron schedule that drains every dirty group plus a
+// notifications and reconciles the dirty groups — at once after a quiet moment, after a short
+// debounce while a run is in flight (planning from the shadow, no reads first), and runs the node-cron schedule that drains every dirty group plus a
 // verification slice. Runs are strictly sequential (one queue); a change that arrives during a
 // run triggers one more run after it. Losing leadership or SIGTERM aborts the run in flight.
 //
@@ -57,6 +57,8 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
   #debounce: NodeJS.Timeout | undefined;
   #queue: Promise<void> = Promise.resolve();
   #pending: RunTrigger | undefined;
+  /** A run is in flight (queued runs wait on #queue). */
+  #running = false;
   #abort: AbortController | undefined;
   /** Aborts waits (database retries, run retries) when the service stops. */
   readonly #stopped = new AbortController();
@@ -156,12 +158,18 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
   }
 
   /**
-   * The first notification starts the debounce; later ones until it fires join the same run. Not a
-   * timer restarted by every notification: an app that writes more often than the debounce would
-   * then postpone change-triggered runs until it pauses (or the next cron run).
+   * Leading edge: a change after a quiet moment (no run in flight or queued) starts its run at
+   * once — an app write reaches RongCloud one HTTP call later. Changes that arrive while a run is
+   * in flight are coalesced: the first starts the debounce, later ones join the same next run. Not
+   * a timer restarted by every notification: an app that writes more often than the debounce
+   * would then postpone change-triggered runs until it pauses (or the next cron run).
    */
   #onChange(): void {
     if (!this.#leader.isLeader || this.#stopping || this.#debounce) return;
+    if (!this.#running && !this.#pending) {
+      this.#enqueue('change');
+      return;
+    }
     this.#debounce = setTimeout(() => {
       this.#debounce = undefined;
       this.#enqueue('change');
@@ -179,7 +187,12 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
       const t = this.#pending!;
       this.#pending = undefined;
       if (!this.#leader.isLeader || this.#stopping) return;
-      await this.#runNow(t);
+      this.#running = true;
+      try {
+        await this.#runNow(t);
+      } finally {
+        this.#running = false;
+      }
     });
   }
 

@@ -70,6 +70,44 @@ describe('ReconcileService (in process)', () => {
   });
 });
 
+describe('ReconcileService change latency', () => {
+  it('starts the run at once for the first change after a quiet moment; coalesces changes that arrive during a run', async () => {
+    // A debounce far longer than the test: the first change must not wait for it.
+    const slow = await createHarness({ RONGSYNC_DEBOUNCE_MS: '4000' });
+    const service = new ReconcileService(slow.deps, { databaseUrl: slow.t.url, leaderPollMs: 200 });
+    const runs: RunResult[] = [];
+    service.on('run', (r) => runs.push(r));
+    const leader = once(service, 'leader');
+    await service.start();
+    await leader;
+    try {
+      await waitFor(() => runs.length > 0, 'the catch-up run a new leader starts with');
+      const settled = runs.length;
+      const at = Date.now();
+      await slow.t.sql(`INSERT INTO groups (id, name) VALUES ('first', 'F'); INSERT INTO group_members VALUES ('first', 'a')`);
+      await waitFor(() => slow.remoteMembers()['first']?.length === 1, 'the first change to reach the emulator', 3_500);
+      expect(Date.now() - at).toBeLessThan(4_000); // not held back by the debounce
+      await waitFor(() => runs.length > settled, 'its run to be recorded');
+
+      // While a run is in flight (slow calls), ten more changes: they wait for the debounce and
+      // go out together in one run, not ten.
+      slow.emulator.setFaults({ latencyMs: 300 });
+      await slow.t.sql(`INSERT INTO groups (id, name) VALUES ('slow', 'S'); INSERT INTO group_members VALUES ('slow', 'a')`);
+      await new Promise((r) => setTimeout(r, 100)); // its run has started and waits on RongCloud
+      const before = runs.length;
+      for (let i = 0; i < 10; i++) await slow.t.sql(`INSERT INTO groups (id, name) VALUES ('b${i}', 'B'); INSERT INTO group_members VALUES ('b${i}', 'a')`);
+      slow.emulator.setFaults({});
+      await waitFor(() => Array.from({ length: 10 }, (_, i) => slow.remoteMembers()[`b${i}`]?.length === 1).every(Boolean), 'the burst to reach the emulator', 15_000);
+      await waitFor(() => runs.filter((r) => r.counts.fixed > 0).length >= settled + 2, 'the runs to be recorded');
+      const burstRuns = runs.slice(before).filter((r) => r.counts.fixed > 0);
+      expect(burstRuns.length).toBeLessThanOrEqual(2); // the slow group's run may include none, some or all of them
+    } finally {
+      await service.stop();
+      await slow.close();
+    }
+  }, 40_000);
+});
+
 describe('ReconcileService cron', () => {
   it('runs the schedule, verifies a slice of groups, and corrects remote drift it finds', async () => {
     const cronH = await createHarness({ RONGSYNC_CRON: '* * * * * *', RONGSYNC_DEBOUNCE_MS: '50' });
