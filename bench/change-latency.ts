@@ -8,7 +8,7 @@
 //          50 existing groups (each an invite), as an app does all day
 //
 //   npx tsx bench/change-latency.ts [--mode idle|busy|both] [--samples 60] [--rate 20]
-//                                   [--debounce 250] [--json]
+//                                   [--debounce 50] [--json]
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -103,7 +103,7 @@ async function measure(mode: string): Promise<void> {
     bench: 'change-latency',
     mode,
     samples: SAMPLES,
-    debounce_ms: Number(opt.debounce ?? 250),
+    debounce_ms: Number(opt.debounce ?? 50),
     background_writes_per_s: mode === 'busy' ? Number(opt.rate) : 0,
     p50_ms: pct(latencies, 50),
     p99_ms: pct(latencies, 99),

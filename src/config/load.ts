@@ -29,7 +29,7 @@ export interface RemoteConfig {
 
 export interface ReconcileConfig {
   /** @default '*\/5 * * * *' */ cron: string;
-  /** @default 250 */ debounceMs: number;
+  /** @default 50 */ debounceMs: number;
   /** @default 24 */ verifyPeriodHours: number;
   /** @default 'rongsync' */ dismissOperator: string;
   /** @default 1000 */ maxDeletes: number;

@@ -145,7 +145,7 @@ export const ENV_VARS = [
   { name: 'RONGCLOUD_MAX_MEMBERS_PER_GROUP', schema: int(1, 1_000_000), default: '3000', example: '3000', doc: 'Members one group may have (3000; raisable by ticket).' },
   { name: 'RONGCLOUD_MAX_GROUPS_PER_USER', schema: int(1, 1_000_000), default: '500', example: '500', doc: 'Groups one user may be in (seed docs: 500).' },
   { name: 'RONGSYNC_CRON', schema: cronExpr, default: '*/5 * * * *', example: '*/5 * * * *', doc: 'Schedule of the full drain + verification run (node-cron syntax).' },
-  { name: 'RONGSYNC_DEBOUNCE_MS', schema: int(0, 60_000), default: '250', example: '250', doc: 'Changes that arrive while a run is in flight are coalesced for this long into the next run; the first change after a quiet moment runs at once.' },
+  { name: 'RONGSYNC_DEBOUNCE_MS', schema: int(0, 60_000), default: '50', example: '50', doc: 'Changes that arrive while a run is in flight are coalesced for this long into the next run; the first change after a quiet moment runs at once.' },
   { name: 'RONGSYNC_VERIFY_PERIOD_HOURS', schema: int(1, 24 * 365), default: '24', example: '24', doc: 'Every group is re-read from RongCloud at least once per this period.' },
   { name: 'RONGSYNC_DISMISS_OPERATOR', schema: nonEmpty, default: 'rongsync', example: 'admin', doc: 'Operator user id for dismiss when a group row has no owner_id; at most RONGCLOUD_USER_ID_MAX bytes.' },
   { name: 'RONGSYNC_MAX_DELETES', schema: int(0), default: '1000', example: '1000', doc: 'A run that would kick or dismiss more than this many members/groups needs approval.' },

@@ -34,7 +34,7 @@ describe('loadConfig', () => {
     expect(c.remote.timeoutMs).toBe(10_000);
     expect(c.limits).toMatchObject({ groupIdMax: 30, groupNameMax: 60, maxMembersPerGroup: 3000, maxGroupsPerUser: 500, maxIdsPerCall: 1000 });
     expect(c.reconcile.cron).toBe('*/5 * * * *');
-    expect(c.reconcile.debounceMs).toBe(250);
+    expect(c.reconcile.debounceMs).toBe(50);
     expect(c.reconcile.mode).toBe('apply');
     expect(c.remote.appKey).toBeUndefined();
     expect(Object.isFrozen(c.remote)).toBe(true);
