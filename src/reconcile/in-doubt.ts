@@ -34,16 +34,10 @@ export async function markInDoubt(prisma: Db, runId: number, intents: Intent[], 
 }
 
 /**
- * Settles one write for each of these groups (call it inside the transaction that records the
- * write's effect, or for a write that surely did not land); a group with nothing left pending is
- * no longer in doubt.
+ * Settles one write for each of these groups, as lazy statements for a batch transaction
+ * ($transaction([...])) that records the write's effect; a group with nothing left pending is no
+ * longer in doubt.
  */
-export async function releaseInDoubt(prisma: Db, groupIds: string[]): Promise<void> {
-  if (groupIds.length === 0) return;
-  for (const statement of releaseStatements(prisma, groupIds)) await statement;
-}
-
-/** releaseInDoubt as lazy statements, for a batch transaction ($transaction([...])). */
 export function releaseStatements(prisma: Db, groupIds: string[]) {
   if (groupIds.length === 0) return [];
   return [

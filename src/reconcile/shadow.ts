@@ -3,8 +3,8 @@
 // not repeat finished work) and after every getMembers read. A row with no members means "known
 // not to exist remotely" (RongCloud groups exist through their members) and keeps its read_at for
 // the verification schedule.
-import type { PrismaClient } from '../generated/prisma/client.js';
-import { releaseInDoubt, releaseStatements } from './in-doubt.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { releaseStatements } from './in-doubt.js';
 import { membersHash, sortIds } from './members.js';
 
 export interface ShadowGroup {
@@ -72,19 +72,6 @@ export async function recordOwners(prisma: Tx, groupIds: string[]): Promise<void
      WHERE g.id = r.group_id AND r.group_id = ANY(${groupIds}::text[]) AND r.owner_id IS DISTINCT FROM g.owner_id`;
 }
 
-async function upsert(tx: Tx, g: ShadowGroup): Promise<void> {
-  const members = sortIds(g.members);
-  await tx.$executeRaw`
-    INSERT INTO rongsync_remote_groups
-      (group_id, name, members, member_count, members_hash, created_by_rongsync, read_at, written_at, updated_at)
-    VALUES (${g.groupId}, ${g.name}, ${members}::text[], ${members.length}, ${membersHash(members)},
-            ${g.createdByRongsync}, ${g.readAt}, ${g.writtenAt}, now())
-    ON CONFLICT (group_id) DO UPDATE SET
-      name = EXCLUDED.name, members = EXCLUDED.members, member_count = EXCLUDED.member_count,
-      members_hash = EXCLUDED.members_hash, created_by_rongsync = EXCLUDED.created_by_rongsync,
-      read_at = EXCLUDED.read_at, written_at = EXCLUDED.written_at, updated_at = now()`;
-}
-
 /** One getMembers result: sorted members and the name to keep (null when unknown). */
 export interface ReadRecord {
   groupId: string;
@@ -116,22 +103,11 @@ export async function recordReads(prisma: PrismaClient, reads: ReadRecord[], at:
 }
 
 /**
- * Locks the shadow rows of these groups for the transaction. Missing rows are created first
- * (empty = "not known to exist") so that two writers touching a new group — e.g. two per-user
- * syncs naming it — serialize on its row instead of both inserting and the last one winning.
- * Ids are sorted so overlapping lockers always lock in the same order (no deadlock).
+ * In an upsert's DO UPDATE: the row's members joined with the inserted ones (sorted by code point,
+ * the "C" collation, as sortIds), with their count and hash (membersHash in SQL).
  */
-async function lockRows(tx: Tx, groupIds: string[]): Promise<Map<string, ShadowGroup>> {
-  const sorted = sortIds(groupIds);
-  await tx.$executeRaw`
-    INSERT INTO rongsync_remote_groups (group_id, members, member_count, members_hash)
-    SELECT id, '{}', 0, ${membersHash([])} FROM unnest(${sorted}::text[]) AS id ORDER BY id
-    ON CONFLICT (group_id) DO NOTHING`;
-  const rows = await tx.$queryRaw<Row[]>`
-    SELECT group_id, name, members, created_by_rongsync, read_at, written_at
-      FROM rongsync_remote_groups WHERE group_id = ANY(${groupIds}::text[]) ORDER BY group_id FOR UPDATE`;
-  return new Map(rows.map((r) => [r.group_id, toShadow(r)]));
-}
+const MERGED_MEMBERS = Prisma.sql`(SELECT coalesce(array_agg(m ORDER BY m COLLATE "C"), '{}') FROM (SELECT DISTINCT unnest(r.members || EXCLUDED.members) AS m) d)`;
+const SET_MERGED_MEMBERS = Prisma.sql`members = ${MERGED_MEMBERS}, member_count = cardinality(${MERGED_MEMBERS}), members_hash = md5(array_to_string(${MERGED_MEMBERS}, E'\\n'))`;
 
 /**
  * A per-user sync in shadow terms: the user joins every listed group and leaves every other one.
@@ -142,22 +118,14 @@ async function recordSync(prisma: PrismaClient, write: Extract<ShadowWrite, { ki
   const names = write.groups.map((g) => g.name);
   const u = write.userId;
   // Join the listed groups: a group the sync creates gets its name, an existing one keeps its own.
+  // The merge is computed in DO UPDATE, from the row's latest version (locked), not from the
+  // statement's snapshot: a single-group write committed meanwhile is kept.
   const join = prisma.$executeRaw`
-    WITH listed AS (
-      SELECT l.id, l.name, coalesce(r.members, '{}') AS old
-        FROM unnest(${ids}::text[], ${names}::text[]) AS l(id, name)
-        LEFT JOIN rongsync_remote_groups r ON r.group_id = l.id
-    ), merged AS (
-      SELECT id, name,
-             (SELECT array_agg(m ORDER BY m COLLATE "C") FROM (SELECT DISTINCT unnest(old || ARRAY[${u}]::text[]) AS m) d) AS members
-        FROM listed
-    )
     INSERT INTO rongsync_remote_groups AS r
       (group_id, name, members, member_count, members_hash, created_by_rongsync, written_at, updated_at)
-    SELECT id, name, members, cardinality(members), md5(array_to_string(members, E'\\n')), true, ${at}, now()
-      FROM merged ORDER BY id
-    ON CONFLICT (group_id) DO UPDATE SET
-      members = EXCLUDED.members, member_count = EXCLUDED.member_count, members_hash = EXCLUDED.members_hash,
+    SELECT l.id, l.name, ARRAY[${u}]::text[], 1, ${membersHash([u])}, true, ${at}, now()
+      FROM unnest(${ids}::text[], ${names}::text[]) AS l(id, name) ORDER BY l.id
+    ON CONFLICT (group_id) DO UPDATE SET ${SET_MERGED_MEMBERS},
       name = CASE WHEN r.member_count = 0 THEN EXCLUDED.name ELSE r.name END,
       created_by_rongsync = CASE WHEN r.member_count = 0 THEN true ELSE r.created_by_rongsync END,
       written_at = EXCLUDED.written_at, updated_at = now()`;
@@ -179,43 +147,52 @@ async function recordSync(prisma: PrismaClient, write: Extract<ShadowWrite, { ki
 }
 
 /**
- * Applies the effect of one successful write to the shadow, atomically — and, in the same
- * transaction, settles the write's in-doubt mark on the groups in `release` (see in-doubt.ts).
+ * Applies the effect of one successful write to the shadow, atomically — and settles the write's
+ * in-doubt mark on the groups in `release` (see in-doubt.ts) in the same statement. A write to one
+ * group is one statement (one round trip): the upsert's DO UPDATE locks the group's row and
+ * computes from its latest version, so a concurrent sync touching the same group is never lost.
  */
 export async function recordWrite(prisma: PrismaClient, write: ShadowWrite, at: Date, release: string[] = []): Promise<void> {
   if (write.kind === 'sync') return recordSync(prisma, write, at, release);
-  await prisma.$transaction(async (tx) => {
-    await releaseInDoubt(tx, release);
-    const cur = (await lockRows(tx, [write.groupId])).get(write.groupId);
-    const existed = (cur?.members.length ?? 0) > 0;
-    const base: ShadowGroup = cur ?? { groupId: write.groupId, name: null, members: [], createdByRongsync: false, readAt: null, writtenAt: null };
-    switch (write.kind) {
-      case 'create':
-      case 'invite': {
-        const name = write.name ?? (existed ? base.name : null);
-        await upsert(tx, {
-          ...base,
-          name,
-          members: [...base.members, ...write.memberIds],
-          createdByRongsync: existed ? base.createdByRongsync : true,
-          writtenAt: at,
-        });
-        return;
-      }
-      case 'kick': {
-        const gone = new Set(write.memberIds);
-        await upsert(tx, { ...base, members: base.members.filter((m) => !gone.has(m)), writtenAt: at });
-        return;
-      }
-      case 'refresh':
-        await upsert(tx, { ...base, name: write.name, writtenAt: at });
-        return;
-      case 'dismiss':
-        // Only groups absent from the tables are dismissed: nothing left to remember or verify.
-        await tx.$executeRaw`DELETE FROM rongsync_remote_groups WHERE group_id = ${write.groupId}`;
-        return;
+  // A group with one write left pending leaves the in-doubt table; others count one down.
+  const settle = Prisma.sql`
+    WITH settled AS (UPDATE rongsync_in_doubt SET pending = pending - 1 WHERE group_id = ANY(${release}::text[]) AND pending > 1),
+         cleared AS (DELETE FROM rongsync_in_doubt WHERE group_id = ANY(${release}::text[]) AND pending <= 1)`;
+  if (write.kind === 'dismiss') {
+    // Only groups absent from the tables are dismissed: nothing left to remember or verify.
+    await prisma.$executeRaw`${settle} DELETE FROM rongsync_remote_groups WHERE group_id = ${write.groupId}`;
+    return;
+  }
+  // The row as inserted when the shadow knew nothing of the group, and the update of a known one.
+  let fresh: { name: string | null; members: string[]; created: boolean };
+  let update: Prisma.Sql;
+  switch (write.kind) {
+    case 'create':
+    case 'invite': {
+      fresh = { name: write.name ?? null, members: sortIds(write.memberIds), created: true };
+      update = Prisma.sql`
+        ${SET_MERGED_MEMBERS},
+        name = coalesce(${write.name ?? null}::text, CASE WHEN r.member_count > 0 THEN r.name END),
+        created_by_rongsync = CASE WHEN r.member_count > 0 THEN r.created_by_rongsync ELSE true END`;
+      break;
     }
-  });
+    case 'kick': {
+      const kept = Prisma.sql`ARRAY(SELECT m FROM unnest(r.members) WITH ORDINALITY AS u(m, i) WHERE m <> ALL(${write.memberIds}::text[]) ORDER BY i)`;
+      fresh = { name: null, members: [], created: false };
+      update = Prisma.sql`members = ${kept}, member_count = cardinality(${kept}), members_hash = md5(array_to_string(${kept}, E'\n'))`;
+      break;
+    }
+    case 'refresh':
+      fresh = { name: write.name, members: [], created: false };
+      update = Prisma.sql`name = EXCLUDED.name`;
+      break;
+  }
+  await prisma.$executeRaw`${settle}
+    INSERT INTO rongsync_remote_groups AS r
+      (group_id, name, members, member_count, members_hash, created_by_rongsync, written_at, updated_at)
+    VALUES (${write.groupId}, ${fresh.name}, ${fresh.members}::text[], ${fresh.members.length}, ${membersHash(fresh.members)},
+            ${fresh.created}, ${at}, now())
+    ON CONFLICT (group_id) DO UPDATE SET ${update}, written_at = EXCLUDED.written_at, updated_at = now()`;
 }
 
 export interface VerificationSummary {

@@ -46,6 +46,30 @@ describe('shadow store', () => {
     for (const g of groups) expect(s.get(g.id)!.members).toEqual(sortIds(users));
   });
 
+  it('concurrent invites, kicks and syncs on the same new group lose no member (one statement each, no lost update)', async () => {
+    const users = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    const syncs = Array.from({ length: 10 }, (_, i) => `s${i}`);
+    await Promise.all([
+      ...users.map((u) => recordWrite(t.db.prisma, { kind: 'invite', groupId: 'hot', memberIds: [u, 'gone'] }, at)),
+      ...syncs.map((u) => recordWrite(t.db.prisma, { kind: 'sync', userId: u, groups: [{ id: 'hot', name: 'Hot' }] }, at)),
+    ]);
+    await recordWrite(t.db.prisma, { kind: 'kick', groupId: 'hot', memberIds: ['gone'] }, at);
+    const hot = (await shadow('hot')).get('hot')!;
+    expect(hot.members).toEqual(sortIds([...users, ...syncs]));
+    const [row] = await t.sql<{ member_count: number; members_hash: string }>(`SELECT member_count, members_hash FROM rongsync_remote_groups WHERE group_id = 'hot'`);
+    expect(row).toEqual({ member_count: 40, members_hash: membersHash(hot.members) });
+  });
+
+  it('settles the in-doubt mark in the statement that records the write: one of two pending, then none', async () => {
+    await t.sql(`TRUNCATE rongsync_in_doubt`);
+    await t.sql(`INSERT INTO rongsync_in_doubt (group_id, run_id, pending, calls, marked_at) VALUES ('d', 1, 2, '{}', now())`);
+    await recordWrite(t.db.prisma, { kind: 'create', groupId: 'd', name: 'D', memberIds: ['a'] }, at, ['d']);
+    expect(await t.sql(`SELECT pending FROM rongsync_in_doubt WHERE group_id = 'd'`)).toEqual([{ pending: 1 }]);
+    await recordWrite(t.db.prisma, { kind: 'refresh', groupId: 'd', name: 'D2' }, at, ['d']);
+    expect(await t.sql(`SELECT pending FROM rongsync_in_doubt WHERE group_id = 'd'`)).toEqual([]);
+    expect((await shadow('d')).get('d')).toMatchObject({ name: 'D2', members: ['a'], createdByRongsync: true });
+  });
+
   it('computes the member hash the same way in TypeScript (reads, single-group writes) and SQL (syncs)', async () => {
     // Byte order ("C" collation) differs from code-unit and locale order for these ids.
     const ids = ['é', 'z', 'Z', '😀', 'ｱ', 'a b', 'a'];
