@@ -70,8 +70,9 @@ export async function explainGroup(deps: ExplainDeps, groupId: string, options: 
   }
 
   const input = groupInput(snap, fresh?.get(groupId));
-  const users = await syncCandidates(prisma, config, [input], [groupId]);
-  const plan = planReconcile({ groups: [input], users, policy: planPolicy(config, { syncCalls: config.reconcile.syncCalls, allowDeletes: config.reconcile.allowDeletes, deletesSoFar: 0 }) });
+  const policy = planPolicy(config, { syncCalls: config.reconcile.syncCalls, allowDeletes: config.reconcile.allowDeletes, deletesSoFar: 0 });
+  const users = await syncCandidates(prisma, config, [input], [groupId], policy);
+  const plan = planReconcile({ groups: [input], users, policy });
   const g = plan.groups[0]!;
   const known = await knownDrift(prisma, { groupIds: [groupId], sample: 1 });
   const condition: GroupCondition = known.sample[0]?.condition ?? (snap.state ? 'in_sync' : 'unchecked');

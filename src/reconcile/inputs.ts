@@ -3,7 +3,8 @@
 // Shared by runs and by the explain view, so both plan a group the same way.
 import type { Config } from '../config/load.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { loadUsers, type GroupSnapshot } from './observe.js';
+import { loadGroupCounts, loadUsers, type GroupSnapshot } from './observe.js';
+import { syncCanSaveCalls } from './plan/plan.js';
 import type { GroupInput, PlanPolicy, RemoteObservation, UserInput } from './plan/types.js';
 import type { ReadOutcome } from './read-remote.js';
 
@@ -24,18 +25,23 @@ export function groupInput(s: GroupSnapshot, read: ReadOutcome | undefined): Gro
   };
 }
 
-/** Users on either side of a difference may be covered by a per-user sync. */
-export async function syncCandidates(prisma: PrismaClient, config: Config, inputs: GroupInput[], scopeIds: string[]): Promise<Map<string, UserInput>> {
+/**
+ * Users on either side of a difference may be covered by a per-user sync. Their complete group
+ * lists (the costliest read of a batch) are loaded only when a sync could save a call; otherwise
+ * only how many groups each is in.
+ */
+export async function syncCandidates(prisma: PrismaClient, config: Config, inputs: GroupInput[], scopeIds: string[], policy: PlanPolicy): Promise<Map<string, UserInput>> {
+  if (!config.reconcile.syncCalls) return new Map();
   const edgeUsers = new Set<string>();
-  if (config.reconcile.syncCalls) {
-    for (const g of inputs) {
-      if (g.remote.status !== 'known' || !g.desired) continue;
-      const remote = new Set(g.remote.members);
-      const desired = new Set(g.desired.members);
-      for (const u of desired) if (!remote.has(u)) edgeUsers.add(u);
-      for (const u of remote) if (!desired.has(u)) edgeUsers.add(u);
-    }
+  for (const g of inputs) {
+    if (g.remote.status !== 'known' || !g.desired) continue;
+    const remote = new Set(g.remote.members);
+    const desired = new Set(g.desired.members);
+    for (const u of desired) if (!remote.has(u)) edgeUsers.add(u);
+    for (const u of remote) if (!desired.has(u)) edgeUsers.add(u);
   }
+  const counts = await loadGroupCounts(prisma, [...edgeUsers]);
+  if (!syncCanSaveCalls({ groups: inputs, users: counts, policy })) return counts;
   return loadUsers(prisma, [...edgeUsers], scopeIds, config.limits.maxMembersPerGroup);
 }
 

@@ -90,6 +90,19 @@ export async function loadSnapshots(prisma: PrismaClient, groupIds: string[]): P
 }
 
 /**
+ * How many groups the tables give each of these users (index-only on group_members' user index):
+ * what the planner needs of a user when no sync is worth planning (the groups-per-user limit).
+ */
+export async function loadGroupCounts(prisma: PrismaClient, userIds: string[]): Promise<Map<string, UserInput>> {
+  const users = new Map<string, UserInput>();
+  if (userIds.length === 0) return users;
+  const rows = await prisma.$queryRaw<Array<{ user_id: string; n: number }>>`
+    SELECT user_id, count(*)::int AS n FROM group_members WHERE user_id = ANY(${userIds}::text[]) GROUP BY user_id`;
+  for (const r of rows) users.set(r.user_id, { id: r.user_id, desiredGroups: null, groupCount: r.n });
+  return users;
+}
+
+/**
  * Complete desired group lists of these users. A user is ineligible for sync (desiredGroups
  * null) when the sync could write something the planner has not planned and counted:
  * - any group they are in — in the tables or remotely, in scope or not — is paused, additive or
@@ -160,7 +173,7 @@ export async function loadUsers(
       for (const g of list) inTables.add(g.id);
       for (const g of remoteGroups) if (untouchable(g) || (!scope.has(g) && !inTables.has(g))) held = true;
     }
-    users.set(id, { id, desiredGroups: held ? null : list });
+    users.set(id, { id, desiredGroups: held ? null : list, groupCount: list.length });
   }
   return users;
 }

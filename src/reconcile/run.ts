@@ -236,10 +236,10 @@ async function reconcileBatch(
   await clearInDoubt(prisma, readOk.map((r) => r.groupId));
 
   const inputs: GroupInput[] = snapshots.map((s) => groupInput(s, reads.get(s.id)));
-  const users = await syncCandidates(prisma, config, inputs, batch);
   const allowDeletes = request.allowDeletes || config.reconcile.allowDeletes;
   // The count guard spans the whole run: batches share one budget.
   const policy = (syncCalls: boolean, approve: boolean) => planPolicy(config, { syncCalls, allowDeletes: approve, deletesSoFar: budget.deletes });
+  const users = await syncCandidates(prisma, config, inputs, batch, policy(config.reconcile.syncCalls, allowDeletes));
   const plan = planReconcile({ groups: inputs, users, policy: policy(config.reconcile.syncCalls, allowDeletes) });
 
   let applied: ApplyResult | undefined;

@@ -3,7 +3,7 @@
 // desired rows and the shadow come back whole, whatever characters the ids hold.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDesired, loadStates, loadUsers } from '../../src/reconcile/observe.js';
+import { loadDesired, loadGroupCounts, loadStates, loadUsers } from '../../src/reconcile/observe.js';
 import { loadShadow } from '../../src/reconcile/shadow.js';
 import type { UserInput } from '../../src/reconcile/plan/types.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -18,7 +18,7 @@ afterAll(() => t.drop());
 async function oracle(userIds: string[], scopeIds: string[], maxMembersPerGroup: number): Promise<Map<string, UserInput>> {
   const users = new Map<string, UserInput>();
   if (userIds.length === 0) return users;
-  for (const id of userIds) users.set(id, { id, desiredGroups: [] });
+  for (const id of userIds) users.set(id, { id, desiredGroups: [] as { id: string; name: string }[] });
   const rows = await t.sql<{ user_id: string; group_id: string; name: string }>(
     `SELECT m.user_id, g.id AS group_id, g.name
        FROM group_members m JOIN groups g ON g.id = m.group_id
@@ -51,7 +51,9 @@ async function oracle(userIds: string[], scopeIds: string[], maxMembersPerGroup:
     SELECT t.user_id FROM touched t JOIN big b ON b.group_id = t.group_id`,
     [userIds, scopeIds, maxMembersPerGroup],
   );
-  for (const r of held) users.set(r.user_id, { id: r.user_id, desiredGroups: null });
+  for (const r of held) users.set(r.user_id, { ...users.get(r.user_id)!, desiredGroups: null });
+  // How many groups the tables give each user (held or not), for the groups-per-user limit.
+  for (const id of userIds) users.get(id)!.groupCount = rows.filter((r) => r.user_id === id).length;
   return users;
 }
 
@@ -123,9 +125,13 @@ describe('loadUsers', () => {
       maxMembers: 10,
     });
     const got = await loadUsers(t.db.prisma, ['u0', 'u1', 'nobody'], ['g0'], 10);
-    expect(got.get('u0')).toEqual({ id: 'u0', desiredGroups: [{ id: 'g0', name: 'Name of g0' }, { id: 'g1', name: 'Name of g1' }] });
-    expect(got.get('u1')).toEqual({ id: 'u1', desiredGroups: null }); // remotely in g2, which the tables don't give them
-    expect(got.get('nobody')).toEqual({ id: 'nobody', desiredGroups: [] });
+    expect(got.get('u0')).toEqual({ id: 'u0', desiredGroups: [{ id: 'g0', name: 'Name of g0' }, { id: 'g1', name: 'Name of g1' }], groupCount: 2 });
+    expect(got.get('u1')).toEqual({ id: 'u1', desiredGroups: null, groupCount: 1 }); // remotely in g2, which the tables don't give them
+    expect(got.get('nobody')).toEqual({ id: 'nobody', desiredGroups: [], groupCount: 0 });
+    // Without the lists: the counts alone.
+    const counts = await loadGroupCounts(t.db.prisma, ['u0', 'u1', 'nobody']);
+    expect([...counts.values()]).toEqual(expect.arrayContaining([{ id: 'u0', desiredGroups: null, groupCount: 2 }, { id: 'u1', desiredGroups: null, groupCount: 1 }]));
+    expect(counts.size).toBe(2);
   });
 });
 

@@ -57,7 +57,11 @@ interface Side {
   forced: boolean;
 }
 
-export function planReconcile(input: PlanInput): Plan {
+/**
+ * Diffs, guard and the exact minimum cover of a batch. `everyoneSyncable` solves it as if every
+ * user could be synced (no full group lists needed): see syncCanSaveCalls.
+ */
+function solve(input: PlanInput, everyoneSyncable: boolean) {
   const { policy } = input;
   const { limits } = policy;
   const perCall = limits.maxIdsPerCall;
@@ -77,7 +81,8 @@ export function planReconcile(input: PlanInput): Plan {
   for (const g of inputs) for (const u of new Set(g.desired?.members ?? [])) inScopeCount.set(u, (inScopeCount.get(u) ?? 0) + 1);
   const overLimitUsers = new Map<string, number>();
   for (const [u, n] of inScopeCount) {
-    const count = Math.max(n, input.users.get(u)?.desiredGroups?.length ?? 0);
+    const known = input.users.get(u);
+    const count = Math.max(n, known?.groupCount ?? 0, known?.desiredGroups?.length ?? 0);
     if (count > limits.maxGroupsPerUser) overLimitUsers.set(u, count);
   }
 
@@ -92,6 +97,7 @@ export function planReconcile(input: PlanInput): Plan {
   const eligibility = new SyncEligibility({ diffs: diffById, users: input.users, policy, blocked, userIds });
   const syncLists = new Map<string, SyncList | null>();
   const syncable = (u: string): boolean => {
+    if (everyoneSyncable) return policy.syncCalls && !blocked;
     let r = syncLists.get(u);
     if (r === undefined) {
       const c = eligibility.check(u);
@@ -135,6 +141,27 @@ export function planReconcile(input: PlanInput): Plan {
     edges,
   });
   const synced = new Set(userOrder.filter((_, j) => cover.right[j]));
+  return { inputs, perCall, userIds, diffs, guard, blocked, syncLists, free, cover, synced };
+}
+
+/**
+ * Whether a sync could make this batch cheaper — asked before the users' complete group lists are
+ * read (the costliest query of a batch). The cover is solved as if every user could be synced:
+ * letting more users be synced never raises the minimum, so when even then the cheapest cover is
+ * the group-side calls alone, a minimum plan needs no sync and the lists need not be read — and
+ * the plan is the same, as ties go to group-side calls (cover.ts). An initial load is the common
+ * case: a group's create carries all its members, no sync saves a call.
+ */
+export function syncCanSaveCalls(input: PlanInput): boolean {
+  if (!input.policy.syncCalls) return false;
+  const { free, cover } = solve(input, true);
+  return cover.cost < free.reduce((n, s) => n + s.weight, 0);
+}
+
+export function planReconcile(input: PlanInput): Plan {
+  const { policy } = input;
+  const { limits } = policy;
+  const { inputs, perCall, userIds, diffs, guard, blocked, syncLists, synced } = solve(input, false);
 
   // Emit: dismisses; per group create → invite → kick → refresh; then syncs.
   //

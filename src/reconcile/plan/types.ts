@@ -55,6 +55,11 @@ export interface UserInput {
    * of scope). A sync call sends exactly this list.
    */
   desiredGroups: { id: string; name: string }[] | null;
+  /**
+   * How many groups the tables give the user in all, when known without the list (for the
+   * groups-per-user limit).
+   */
+  groupCount?: number;
 }
 
 export interface PlanPolicy {

@@ -3,7 +3,7 @@
 // The oracle below is written independently of the planner's code, from the rules alone.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planReconcile } from '../../../src/reconcile/plan/plan.js';
+import { planReconcile, syncCanSaveCalls } from '../../../src/reconcile/plan/plan.js';
 import { modelFromObservations, simulate } from '../../../src/reconcile/plan/simulate.js';
 import type { GroupInput, PlanInput, UserInput } from '../../../src/reconcile/plan/types.js';
 import { absent, LIMITS, policy, unknown, usersOf } from './builders.js';
@@ -226,6 +226,29 @@ describe('planReconcile properties', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('syncCanSaveCalls: when no sync could save a call, the plan without the users\' lists is the same plan', () => {
+    let no = 0;
+    let yes = 0;
+    fc.assert(
+      fc.property(anyWorld(fc.integer({ min: 1, max: 1000 })), (inp) => {
+        // What the run knows before the lists are read: how many groups each user is in.
+        const counts = new Map<string, UserInput>([...inp.users].map(([u, x]) => [u, { id: u, desiredGroups: null, groupCount: x.desiredGroups?.length ?? 0 }]));
+        const full = planReconcile(inp);
+        if (syncCanSaveCalls({ ...inp, users: counts })) {
+          yes++;
+          return;
+        }
+        no++;
+        expect(full.totals.byKind.sync).toBe(0);
+        expect(planReconcile({ ...inp, users: counts })).toEqual(full);
+      }),
+      { numRuns: 2000 },
+    );
+    // Both answers are exercised.
+    expect(no).toBeGreaterThan(100);
+    expect(yes).toBeGreaterThan(100);
   });
 
   it('reaches exactly the desired state, leaving held groups untouched', () => {
