@@ -253,12 +253,6 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
     }
   }
 
-  /** Runs one reconcile now (tests, admin); resolves when it is done. */
-  async runNow(trigger: RunTrigger = 'manual'): Promise<void> {
-    this.#queue = this.#queue.then(() => this.#runNow(trigger));
-    await this.#queue;
-  }
-
   /** Graceful stop: no new work, abort the run in flight, wait for it, release the lock. */
   async stop(): Promise<void> {
     this.#stopping = true;

@@ -140,14 +140,6 @@ export class RateLimiter extends EventEmitter<RateLimiterEvents> {
     };
   }
 
-  /** Changes the configured rate (e.g. after a quota change); the current rate follows down at once. */
-  setTargetRate(rate: number): void {
-    if (!(rate > 0)) throw new RangeError(`rate must be > 0, got ${rate}`);
-    this.#refill();
-    this.#target = rate;
-    this.#current = Math.min(this.#current, rate);
-  }
-
   /**
    * Runs `fn` once a concurrency slot and a rate token are free. Slot first, token second: a call
    * waiting for a slot does not hold a token. One `run` per HTTP attempt.
