@@ -15,9 +15,7 @@
 import type pg from 'pg';
 import { openSession } from '../db/client.js';
 import { toError } from '../errors.js';
-
-/** Advisory lock key of the reconciler ("rongsync" in ASCII, folded to int4). */
-export const LEADER_LOCK_KEY = 0x726f6e67;
+import { LEADER_LOCK_KEY } from '../db/lock-keys.js';
 
 export interface LeaderOptions {
   databaseUrl: string;

@@ -13,9 +13,7 @@ import type pg from 'pg';
 import { openSession } from '../db/client.js';
 import { RongsyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-
-/** Advisory lock key of a reconcile run ("rongsync" + 1; the leader lock is 0x726f6e67). */
-export const RUN_LOCK_KEY = 0x726f6e68;
+import { RUN_LOCK_KEY } from '../db/lock-keys.js';
 
 /** The run lock's session ended while a run held it; the run must not go on. */
 export class RunLockLostError extends RongsyncError {

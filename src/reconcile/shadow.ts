@@ -4,6 +4,7 @@
 // not to exist remotely" (RongCloud groups exist through their members) and keeps its read_at for
 // the verification schedule.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { SHADOW_SYNC_LOCK_KEY } from '../db/lock-keys.js';
 import { releaseStatements } from './in-doubt.js';
 import { membersHash, sortIds } from './members.js';
 
@@ -29,8 +30,6 @@ export type ShadowWrite =
   | { kind: 'dismiss'; groupId: string }
   | { kind: 'sync'; userId: string; groups: { id: string; name: string }[] };
 
-/** Transaction-level advisory lock serializing per-user sync writes to the shadow. */
-const SHADOW_SYNC_LOCK_KEY = 0x72736873;
 
 type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 

@@ -14,9 +14,7 @@ import { MigrationError, toError } from '../../errors.js';
 import { databaseTarget, translateDatabaseError } from '../errors.js';
 import { readMigrations, type MigrationFile } from './files.js';
 import { readMigrationState } from './status.js';
-
-/** The advisory lock key Prisma's schema engine takes around migrate deploy. */
-export const PRISMA_MIGRATE_LOCK_KEY = 72707369;
+import { PRISMA_MIGRATE_LOCK_KEY } from '../lock-keys.js';
 
 const CREATE_MIGRATIONS_TABLE = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
