@@ -9,8 +9,14 @@
 //   changed nothing), so an outage or a wrong RONGCLOUD_API_URL costs one call's retries, not every
 //   group's, and the run fails with the host and the fix. Once RongCloud has answered in a run, a
 //   call without an answer is that call's failure (its group backs off), as before.
+//
+// Until RongCloud has answered once, reads go one at a time: the first probes, the others wait for
+// its outcome (one round trip, once per run) — otherwise a batch's reads, all queued at once in the
+// client, would each wait out their own timeout against a server that never answers. Writes need
+// no probe (apply takes them up `concurrency` at a time, each checking here first), and a
+// change-triggered run, which starts with writes, pays no round trip.
 import { RongsyncError } from '../errors.js';
-import { CREDENTIALS_FIX, isCredentialsError, NotSentError, TransportError, unreachableMessage, type RemoteError } from '../remote/errors.js';
+import { CREDENTIALS_FIX, isCredentialsError, MalformedResponseError, NotSentError, RemoteError, TransportError, unreachableMessage } from '../remote/errors.js';
 import { ENDPOINTS as E } from '../remote/group-client.js';
 import type { RemoteGroups } from './ports.js';
 
@@ -43,10 +49,15 @@ export function stopOnRemoteFaults(remote: RemoteGroups): GuardedRemote {
   let refused: RemoteError | undefined;
   let unreachable: TransportError | undefined;
   let answered = false;
-  const guard = <A, R>(fn: (arg: A) => Promise<R>, target: (arg: NoInfer<A>) => { endpoint: string; groupId?: string; userId?: string }) =>
+  /** The first call, in flight: the others wait for its answer (or its lack of one). */
+  let probing: Promise<void> | undefined;
+  const guard = <A, R>(fn: (arg: A) => Promise<R>, target: (arg: NoInfer<A>) => { endpoint: string; groupId?: string; userId?: string }, read = false) =>
     async (arg: A): Promise<R> => {
+      while (read && !answered && probing) await probing;
       if (refused) throw refused;
       if (unreachable) throw new NotSentError(target(arg), `RongCloud could not be reached (${unreachable.host})`);
+      let probed: (() => void) | undefined;
+      if (read && !answered) probing = new Promise<void>((resolve) => (probed = resolve));
       try {
         const r = await fn(arg);
         answered = true;
@@ -55,8 +66,13 @@ export function stopOnRemoteFaults(remote: RemoteGroups): GuardedRemote {
         if (isCredentialsError(e)) refused ??= e;
         if (e instanceof TransportError) {
           if (!answered) unreachable ??= e;
-        } else if (!(e instanceof NotSentError)) answered = true; // RongCloud (or something in front of it) answered
+        } else if (e instanceof RemoteError || e instanceof MalformedResponseError) answered = true; // RongCloud (or something in front of it) answered
         throw e;
+      } finally {
+        if (probed) {
+          probing = undefined;
+          probed();
+        }
       }
     };
   const group = (endpoint: string) => (g: { id: string }) => ({ endpoint, groupId: g.id });
@@ -67,8 +83,8 @@ export function stopOnRemoteFaults(remote: RemoteGroups): GuardedRemote {
     refresh: guard((g) => remote.refresh(g), group(E.refresh)),
     dismiss: guard((p) => remote.dismiss(p), group(E.dismiss)),
     sync: guard((u) => remote.sync(u), (u) => ({ endpoint: E.sync, userId: u.id })),
-    getMembers: guard((g) => remote.getMembers(g), group(E.members)),
-    userGroups: guard((u) => remote.userGroups(u), (u) => ({ endpoint: E.userGroups, userId: u.id })),
+    getMembers: guard((g) => remote.getMembers(g), group(E.members), true),
+    userGroups: guard((u) => remote.userGroups(u), (u) => ({ endpoint: E.userGroups, userId: u.id }), true),
     stopped: () => (refused ? new CredentialsRefusedError(refused) : unreachable ? new RongCloudUnreachableError(unreachable) : undefined),
   };
 }
