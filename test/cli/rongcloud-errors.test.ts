@@ -6,7 +6,9 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../helpers/cli.js';
 import { createHarness, type Harness } from '../helpers/reconcile.js';
+import { startCli, type CliProcess } from '../helpers/serve-process.js';
 import { freePort } from '../helpers/tcp-proxy.js';
+import { waitFor } from '../helpers/wait.js';
 
 let h: Harness;
 let closedUrl: string;
@@ -28,7 +30,9 @@ beforeAll(async () => {
   await h.t.sql(`INSERT INTO groups (id, name) SELECT 'g' || i, 'G' || i FROM generate_series(1, 40) i`);
   await h.t.sql(`INSERT INTO group_members SELECT 'g' || i, 'u' || i FROM generate_series(1, 40) i`);
 });
+const children: CliProcess[] = [];
 afterAll(async () => {
+  for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
   for (const s of sockets) s.destroy();
   await new Promise((r) => silent.close(r));
   await h.close();
@@ -92,4 +96,18 @@ describe('RongCloud accepts connections and never answers', () => {
     // One read probed RongCloud; the other 39 were not sent to wait out their own timeouts.
     expect(requests).toBe(1);
   });
+});
+
+describe('serve', () => {
+  it('logs why its runs fail (the host, the fix) and retries with a growing, stated delay', async () => {
+    await h.t.sql(`INSERT INTO group_members VALUES ('g1', 'late')`);
+    const serve = startCli(['serve'], { ...down(closedUrl), RONGSYNC_CRON: '0 0 1 1 *' });
+    children.push(serve);
+    await waitFor(() => serve.logged('retrying in 2 s').length > 0, 'two failed runs', 60_000);
+    const retries = serve.logged('run failed (').map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(retries[0]).toMatch(new RegExp(`^run failed \\(cannot reach RongCloud at ${closedUrl} \\(.*ECONNREFUSED.*\\)\\. Check RONGCLOUD_API_URL and the network\\.\\); retrying in 1 s$`));
+    expect(retries[1]).toMatch(/; retrying in 2 s$/);
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited()).toBe(0);
+  }, 90_000);
 });

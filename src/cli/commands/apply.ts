@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { knownDrift } from '../../reconcile/group-state.js';
 import { openReconciler } from '../../reconcile/open.js';
-import { runOnce } from '../../reconcile/run.js';
+import type { RunProgress } from '../../reconcile/progress.js';
+import { runOnce, type RunResult } from '../../reconcile/run.js';
 import { applyVerdict } from '../../reconcile/verdict.js';
 import { emptyCallCounts } from '../../reconcile/plan/tally.js';
 import type { CliContext } from '../context.js';
@@ -29,8 +30,8 @@ export function registerApply(program: Command, ctx: CliContext): void {
         if (flags.dryRun) return await printPlan(ctx, r, flags, 'dry-run', interrupt.signal);
         const scope = scopeOf(flags);
         const progress = showRunProgress(ctx, 'apply');
-        let result;
-        let last;
+        let result: RunResult;
+        let last: RunProgress | undefined;
         try {
           result = await runOnce(r.deps, {
             trigger: 'manual',

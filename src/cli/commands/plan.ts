@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { knownDrift } from '../../reconcile/group-state.js';
 import { openReconciler, type Reconciler } from '../../reconcile/open.js';
 import type { PlannedCall } from '../../reconcile/plan/types.js';
-import { runOnce } from '../../reconcile/run.js';
+import { runOnce, type RunResult } from '../../reconcile/run.js';
 import { verificationSummary } from '../../reconcile/shadow.js';
 import { planVerdict } from '../../reconcile/verdict.js';
 import { terminalSafe as t } from '../../report/format.js';
@@ -67,7 +67,7 @@ export async function printPlan(ctx: CliContext, r: Reconciler, flags: ScopeFlag
   const calls: PlannedCall[] = [];
   const tally = new CallTally();
   const progress = showRunProgress(ctx, mode === 'dry-run' ? 'apply --dry-run' : 'plan');
-  let result;
+  let result: RunResult;
   try {
     result = await runOnce(r.deps, {
       trigger: 'manual',
