@@ -31,6 +31,8 @@ import {
 } from './reconcile/group-state.js';
 import type { PlannedCall } from './reconcile/plan/types.js';
 import type { RemoteGroups } from './reconcile/ports.js';
+import { leaderSession, type LeaderSession } from './reconcile/leader.js';
+import type { ProgressListener } from './reconcile/progress.js';
 import { pruneHistory, type PruneResult } from './reconcile/retention.js';
 import { logRateLimiting } from './reconcile/open.js';
 import { sessionRunLock } from './reconcile/run-lock.js';
@@ -70,6 +72,8 @@ export interface PlanOptions {
   signal?: AbortSignal;
   /** Streams each batch as the run goes; without it the planned calls are collected in `calls`. */
   onBatch?: (batch: BatchReport) => void | Promise<void>;
+  /** Hears the run's progress (groups and calls done of those known) as it goes. */
+  onProgress?: ProgressListener;
 }
 
 export interface ApplyOptions extends PlanOptions {
@@ -94,6 +98,8 @@ export interface ApplyOutcome {
 export interface Status {
   /** Whether this process leads (null: it does not serve). */
   leader: boolean | null;
+  /** The session holding the leader lock — whichever process it is — or null: no `serve` leads. */
+  leaderSession: LeaderSession | null;
   lastRuns: RunSummary[];
   backlog: Backlog;
   groups: Record<GroupCondition, number>;
@@ -231,6 +237,7 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
       ...(o.full ? { full: true } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       onBatch: o.onBatch ?? ((b) => void calls.push(...b.calls)),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
     tell('run', run, 'manual');
     const known = await knownDrift(prisma, o.groups?.length ? { groupIds: o.groups } : {});
@@ -246,6 +253,7 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.allowDeletes ? { allowDeletes: true } : {}),
       ...(o.onBatch ? { onBatch: o.onBatch } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
     tell('run', run, 'manual');
     const known = await knownDrift(prisma, o.groups?.length ? { groupIds: o.groups } : {});
@@ -272,7 +280,8 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
     runs: (f = {}) => listRuns(prisma, { limit: 20, ...f }),
     async status() {
       const now = new Date();
-      const [lastRuns, b, groups, verification, calls, known] = await Promise.all([
+      const [leaderHeld, lastRuns, b, groups, verification, calls, known] = await Promise.all([
+        leaderSession(prisma),
         listRuns(prisma, { limit: 10 }),
         backlog(prisma),
         countByCondition(prisma),
@@ -280,7 +289,7 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
         callsPerMinute(prisma, now),
         knownDrift(prisma, { sample: 20 }),
       ]);
-      return { leader: service ? service.isLeader : null, lastRuns, backlog: b, groups, verification, calls, knownDrift: known };
+      return { leader: service ? service.isLeader : null, leaderSession: leaderHeld, lastRuns, backlog: b, groups, verification, calls, knownDrift: known };
     },
     groups: (o = {}) => listGroups(prisma, { limit: Math.min(o.limit ?? 50, 500), ...(o.condition ? { condition: o.condition } : {}), ...(o.after ? { after: o.after } : {}), ...(o.search ? { search: o.search } : {}) }),
     explain: (groupId, o = {}) => explainGroup({ prisma, config, ...(o.read ? { remote: remote() } : {}) }, groupId, o),

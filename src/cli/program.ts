@@ -15,6 +15,7 @@ import { chooseLogSetup, wantsColor } from '../log/setup.js';
 import { createRongsync, type Rongsync } from '../rongsync.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerApply } from './commands/apply.js';
+import { registerExplain } from './commands/explain.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPause } from './commands/pause.js';
 import { registerPlan } from './commands/plan.js';
@@ -22,10 +23,11 @@ import { registerPrune } from './commands/prune.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
+import { registerStatus } from './commands/status.js';
 import type { CliContext } from './context.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerPlan, registerApply, registerServe, registerEmulator, registerReport, registerQuarantine, registerPause, registerPrune];
+const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerPlan, registerApply, registerServe, registerEmulator, registerReport, registerQuarantine, registerPause, registerPrune, registerStatus, registerExplain];
 
 /** Commands that keep running (and log as they go); every other command ends with its own output. */
 const LONG_RUNNING = new Set(['serve', 'emulator']);
@@ -70,11 +72,13 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
       if (logger) return logger;
       const c = ctx.config();
       const setup = chooseLogSetup({ level: c.logLevel, format: c.logFormat, terminal, oneShot: !LONG_RUNNING.has(command), color: wantsColor(env(), terminal) });
-      return (logger = createLogger(setup));
+      return (logger = createLogger({ ...setup, beforeWrite: () => ctx.beforeLog?.() }));
     },
     api: () => (api ??= createRongsync({ loadedConfig: ctx.config(), logger: ctx.logger() })),
     stdout,
     stderr,
+    terminal,
+    color: (stream) => wantsColor(env(), stream === 'stderr' ? terminal : (stdout as Partial<NodeJS.WriteStream>).isTTY === true),
     exitCode: 0,
   };
   program.hook('preAction', (_program, action) => {

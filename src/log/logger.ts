@@ -19,6 +19,8 @@ export interface LoggerOptions {
   destination?: number | DestinationStream;
   /** @default 'rongsync' */
   name?: string;
+  /** Called before each line is written (e.g. to erase a live progress line first). */
+  beforeWrite?: () => void;
 }
 
 const REDACT = { paths: ['*.appSecret', '*.secret', '*.signature', '*.Signature', 'appSecret', 'secret'], censor: '[redacted]' };
@@ -38,7 +40,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     : typeof destination === 'number'
       ? pino.destination({ fd: destination, sync: true })
       : destination;
-  return pino({ name: options.name ?? 'rongsync', level, redact: REDACT }, stream);
+  const before = options.beforeWrite;
+  const hooks = before
+    ? {
+        streamWrite: (line: string) => {
+          before();
+          return line;
+        },
+      }
+    : {};
+  return pino({ name: options.name ?? 'rongsync', level, redact: REDACT, hooks }, stream);
 }
 
 /**

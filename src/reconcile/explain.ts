@@ -16,6 +16,7 @@ import { planReconcile } from './plan/plan.js';
 import type { GroupPlan, PlannedCall } from './plan/types.js';
 import type { RemoteGroups } from './ports.js';
 import { readGroups } from './read-remote.js';
+import { stopOnRemoteFaults } from './remote-faults.js';
 
 export interface GroupExplanation {
   groupId: string;
@@ -23,8 +24,12 @@ export interface GroupExplanation {
   desired: { name: string; ownerId: string | null; members: string[] } | null;
   /** What rongsync believes RongCloud holds (null: nothing known). */
   shadow: { name: string | null; members: string[]; readAt: Date | null; writtenAt: Date | null } | null;
-  /** A fresh read, when asked for: members and name, or why it failed. */
-  read: { ok: true; name: string | null; members: string[] } | { ok: false; error: string } | null;
+  /**
+   * A fresh read, when asked for: members and name, or why it failed. `fault` is set when the
+   * failure is about RongCloud as a whole, not this group (`rongcloud_unreachable`,
+   * `credentials_refused`); `error` then says the fix.
+   */
+  read: { ok: true; name: string | null; members: string[] } | { ok: false; error: string; fault?: string } | null;
   condition: GroupCondition;
   reason: string | null;
   state: {
@@ -64,9 +69,15 @@ export async function explainGroup(deps: ExplainDeps, groupId: string, options: 
   let read: GroupExplanation['read'] = null;
   let fresh: Awaited<ReturnType<typeof readGroups>> | undefined;
   if (options.read && deps.remote) {
-    fresh = await readGroups(deps.remote, [groupId], new Map([[groupId, snap.shadow?.name ?? null]]), { readNames: true });
+    const remote = stopOnRemoteFaults(deps.remote);
+    fresh = await readGroups(remote, [groupId], new Map([[groupId, snap.shadow?.name ?? null]]), { readNames: true });
     const r = fresh.get(groupId)!;
-    read = r.members ? { ok: true, name: r.name ?? null, members: r.members } : { ok: false, error: r.observation.status === 'unknown' ? r.observation.reason : 'no answer' };
+    const stop = remote.stopped();
+    read = r.members
+      ? { ok: true, name: r.name ?? null, members: r.members }
+      : stop
+        ? { ok: false, error: stop.message, fault: stop.kind }
+        : { ok: false, error: r.observation.status === 'unknown' ? r.observation.reason : 'no answer' };
   }
 
   const input = groupInput(snap, fresh?.get(groupId));

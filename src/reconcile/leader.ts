@@ -16,6 +16,31 @@ import type pg from 'pg';
 import { openSession } from '../db/client.js';
 import { toError } from '../errors.js';
 import { LEADER_LOCK_KEY } from '../db/lock-keys.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+
+/** The database session holding the leader lock: some `serve` leads. */
+export interface LeaderSession {
+  pid: number;
+  /** `rongsync-leader` for rongsync's own; null when the role may not see other sessions' details. */
+  applicationName: string | null;
+  /** The client's address (null: a Unix socket, or not visible to this role). */
+  clientAddress: string | null;
+  /** When that session started (null: not visible to this role). */
+  sessionStartedAt: Date | null;
+}
+
+/** Who holds the leader lock in this database, if anyone (any process may ask: `rongsync status`). */
+export async function leaderSession(prisma: PrismaClient): Promise<LeaderSession | null> {
+  const rows = await prisma.$queryRaw<Array<{ pid: number; application_name: string | null; client_addr: string | null; backend_start: Date | null }>>`
+    SELECT l.pid, a.application_name, host(a.client_addr) AS client_addr, a.backend_start
+      FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ${LEADER_LOCK_KEY}::bigint::oid AND l.objsubid = 1
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+     LIMIT 1`;
+  const r = rows[0];
+  if (!r) return null;
+  return { pid: r.pid, applicationName: r.application_name || null, clientAddress: r.client_addr, sessionStartedAt: r.backend_start };
+}
 
 export interface LeaderOptions {
   databaseUrl: string;

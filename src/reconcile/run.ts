@@ -8,6 +8,7 @@
 //   settle.ts   what the run concludes per group (pure)
 //   here        storing the conclusions, the run row and its drift items
 import type { Config } from '../config/load.js';
+import { RongsyncError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../log/logger.js';
 import { MAX_GROUPS_LOGGED, runFinishedLog } from '../log/run-log.js';
@@ -15,7 +16,6 @@ import type { RunCounts, RunMode, RunStatus, RunTrigger } from '../report/types.
 import { applyPlan, type ApplyResult, type CallFailure } from './apply.js';
 import type { CallLog } from './call-log.js';
 import { ackChanges, markDirty, type DirtyGroup } from './change-log.js';
-import { CredentialsRefusedError, stopOnCredentials, type GuardedRemote } from './credentials.js';
 import { writeDriftItems } from './drift-items.js';
 import { writeStates } from './group-state.js';
 import { clearInDoubt, listInDoubt } from './in-doubt.js';
@@ -24,7 +24,9 @@ import { loadSnapshots } from './observe.js';
 import { planReconcile } from './plan/plan.js';
 import type { GroupInput, Plan, PlannedCall } from './plan/types.js';
 import { systemClock, type Clock, type RemoteGroups } from './ports.js';
+import { ProgressTracker, type ProgressListener } from './progress.js';
 import { readGroups } from './read-remote.js';
+import { CredentialsRefusedError, stopOnRemoteFaults, type GuardedRemote } from './remote-faults.js';
 import { lockLost, withRunLock, type RunLock } from './run-lock.js';
 import { recordFinalRun } from './record-run.js';
 import { createRun, finishRun, heartbeat, markInterrupted } from './runs.js';
@@ -67,6 +69,8 @@ export interface RunRequest {
   maxDirty?: number;
   /** Hears each batch's plan and drift items as the run goes (nothing is kept for the whole run). */
   onBatch?: (batch: BatchReport) => void | Promise<void>;
+  /** Hears the run's progress (groups and calls done of those known) after every batch step and call. */
+  onProgress?: ProgressListener;
 }
 
 /** What one batch planned and found. */
@@ -85,6 +89,8 @@ export interface RunResult {
   plannedCalls: Record<string, number>;
   durationMs: number;
   error: string | null;
+  /** The kind of the RongsyncError that failed the run (`rongcloud_unreachable`, `credentials_refused`, …), if one did. */
+  errorKind: string | null;
   /** The change log held more dirty groups than this run took on: run again. */
   moreDirty: boolean;
   /** Runs found `running` with no process behind them, now marked interrupted. */
@@ -112,7 +118,8 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<Omit
   const runId = await createRun(prisma, { trigger: request.trigger, mode: request.mode, startedAt: started });
   deps.callLog.beginRun(runId);
   const log = logger.child({ runId, trigger: request.trigger, mode: request.mode });
-  const remote = stopOnCredentials(deps.remote);
+  const progress = new ProgressTracker({ runId, trigger: request.trigger, mode: request.mode, startedAt: started }, request.onProgress, log);
+  const remote = stopOnRemoteFaults(progress.observe(deps.remote));
 
   const counts = emptyCounts();
   const result: Omit<RunResult, 'interrupted'> = {
@@ -123,6 +130,7 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<Omit
     plannedCalls: {},
     durationMs: 0,
     error: null,
+    errorKind: null,
     moreDirty: false,
   };
   const budget = { deletes: 0 };
@@ -137,12 +145,14 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<Omit
     );
     if (scope.released.length > 0) log.info({ groups: scope.released }, 'released quarantined groups changed by the app');
     if (scope.inDoubt.length > 0) log.info({ groups: scope.inDoubt.length }, 'reading groups in doubt before planning them');
+    progress.scope(scope.ids.length);
     let acked = 0;
     const batchSize = request.batchSize ?? 1000;
     for (let i = 0; i < scope.ids.length; i += batchSize) {
       throwIfAborted(request.signal);
       const batch = scope.ids.slice(i, i + batchSize);
-      const outcome = await reconcileBatch({ ...deps, remote }, request, runId, batch, scope.read, scope.dirty, clock, budget);
+      progress.batchStarted(batch.length);
+      const outcome = await reconcileBatch({ ...deps, remote, progress }, request, runId, batch, scope.read, scope.dirty, clock, budget);
       if (outcome.blocked && !result.blocked) result.blocked = outcome.blocked;
       for (const [k, n] of Object.entries(outcome.plan.totals.byKind)) result.plannedCalls[k] = (result.plannedCalls[k] ?? 0) + n;
       for (const k of Object.keys(counts) as Array<keyof RunCounts>) counts[k] += outcome.counts[k];
@@ -150,6 +160,7 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<Omit
       // The run's log line names the groups that failed or could not be read (a bounded few).
       for (const it of outcome.items) if ((it.outcome === 'failed' || it.kind === 'unknown') && troubled.length <= MAX_GROUPS_LOGGED) troubled.push(it);
       await request.onBatch?.({ calls: outcome.plan.calls, items: outcome.items, counts: outcome.counts });
+      progress.batchDone(batch.length);
       await heartbeat(prisma, runId, clock());
     }
     throwIfAborted(request.signal);
@@ -164,9 +175,11 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<Omit
     const aborted = !lost && request.signal?.aborted === true;
     result.status = aborted ? 'aborted' : 'failed';
     result.error = lost ? lost.message : aborted ? `aborted: ${abortReason(request.signal!)}` : e instanceof Error ? e.message : String(e);
+    result.errorKind = !lost && !aborted && e instanceof RongsyncError ? e.kind : null;
     log.debug({ err: e }, 'reconcile run stopped');
   }
 
+  progress.finish();
   await deps.callLog.flush();
   const finished = clock();
   result.durationMs = finished.getTime() - started.getTime();
@@ -205,7 +218,7 @@ interface BatchOutcome {
   acked: number;
 }
 
-type BatchDeps = Omit<ReconcileDeps, 'remote'> & { remote: GuardedRemote };
+type BatchDeps = Omit<ReconcileDeps, 'remote'> & { remote: GuardedRemote; progress: ProgressTracker };
 
 async function reconcileBatch(
   deps: BatchDeps,
@@ -222,14 +235,15 @@ async function reconcileBatch(
 
   // Observe the remote: fresh reads where asked, the shadow elsewhere.
   const toRead = snapshots.filter((s) => readSet.has(s.id) && !s.state?.paused);
+  deps.progress.expect(toRead.length);
   const reads = await readGroups(
     deps.remote,
     toRead.map((s) => s.id),
     new Map(toRead.map((s) => [s.id, s.shadow?.name ?? null])),
     { readNames: true },
   );
-  const refused = deps.remote.refused();
-  if (refused) throw new CredentialsRefusedError(refused);
+  const stop = deps.remote.stopped();
+  if (stop) throw stop;
   const readOk = [...reads].flatMap(([groupId, r]) => (r.members ? [{ groupId, members: r.members, name: r.name ?? null }] : []));
   await recordReads(prisma, readOk, clock());
   // What RongCloud holds is known now: nothing about these groups is in doubt any more.
@@ -245,6 +259,7 @@ async function reconcileBatch(
   let applied: ApplyResult | undefined;
   const notes = new Map<string, string[]>();
   if (request.mode === 'apply' && plan.calls.length > 0) {
+    deps.progress.expect(plan.calls.length);
     const applyDeps = {
       remote: deps.remote,
       prisma,
@@ -255,6 +270,8 @@ async function reconcileBatch(
     };
     applied = await applyPlan(plan, applyDeps);
     if (applied.credentialsError) throw new CredentialsRefusedError(applied.credentialsError);
+    const stopped = deps.remote.stopped();
+    if (stopped) throw stopped;
     if (applied.refusedSyncs.size > 0) {
       // A sync refused for a parameter reason must not block the user's other groups: their
       // groups fall back to per-group calls in this same run, planned from the shadow as it now
@@ -262,8 +279,11 @@ async function reconcileBatch(
       const affected = plan.groups.filter((g) => g.syncUsers.some((u) => applied!.refusedSyncs.has(u)) && !applied!.failed.has(g.groupId));
       const fresh = await loadSnapshots(prisma, affected.map((g) => g.groupId));
       const fallback = planReconcile({ groups: fresh.map((s) => groupInput(s, undefined)), users: new Map(), policy: policy(false, true) });
+      deps.progress.expect(fallback.calls.length);
       const second = await applyPlan(fallback, applyDeps);
       if (second.credentialsError) throw new CredentialsRefusedError(second.credentialsError);
+      const stoppedAfter = deps.remote.stopped();
+      if (stoppedAfter) throw stoppedAfter;
       for (const g of affected) {
         const users = g.syncUsers.filter((u) => applied!.refusedSyncs.has(u));
         notes.set(g.groupId, users.map((u) => `sync of user ${JSON.stringify(u)} refused (${applied!.refusedSyncs.get(u)!.message}); used per-group calls instead`));

@@ -20,6 +20,7 @@ import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { RunTrigger } from '../report/types.js';
 import { LeaderLock } from './leader.js';
+import type { RunProgress } from './progress.js';
 import { pruneHistory, retentionCutoff, type PruneResult } from './retention.js';
 import { MAX_DIRTY_PER_RUN, runOnce, type ReconcileDeps, type RunResult } from './run.js';
 
@@ -28,6 +29,8 @@ export interface ServiceEvents {
   standby: [reason: string];
   /** A run finished; `trigger` says what started it (change notification or cron schedule). */
   run: [result: RunResult, trigger: RunTrigger];
+  /** A run's progress, after every batch step and remote call (for progress logs of long runs). */
+  progress: [progress: RunProgress];
   pruned: [result: PruneResult];
   error: [error: Error];
 }
@@ -207,7 +210,14 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
         const interval = next.length === 2 ? next[1]!.getTime() - next[0]!.getTime() : 300_000;
         verify = verificationSliceSize(Number(n), interval, config.reconcile.verifyPeriodHours * 3_600_000);
       }
-      const result = await runOnce(this.#deps, { trigger, mode: config.reconcile.mode, verify, signal: this.#abort.signal, maxDirty: MAX_DIRTY_PER_RUN });
+      const result = await runOnce(this.#deps, {
+        trigger,
+        mode: config.reconcile.mode,
+        verify,
+        signal: this.#abort.signal,
+        maxDirty: MAX_DIRTY_PER_RUN,
+        ...(this.listenerCount('progress') > 0 ? { onProgress: (p: RunProgress) => void this.emit('progress', p) } : {}),
+      });
       this.emit('run', result, trigger);
       if (result.status === 'failed') this.#retryAfterFailure(result.error ?? 'run failed');
       else this.#runRetryMs = FIRST_RETRY_MS;

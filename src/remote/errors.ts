@@ -95,12 +95,25 @@ export class RateLimitError extends RemoteError {
 export class TransportError extends RemoteEdgeError {
   readonly host: string;
   readonly timeout: boolean;
+  /** What went wrong, without the endpoint and host (`request failed: … ECONNREFUSED`, `no answer within 10000 ms`). */
+  readonly detail: string;
   attempts = 1;
 
   constructor(ctx: RemoteErrorContext & { host: string; timeout: boolean; detail: string }, options?: { cause?: unknown }) {
     super(ctx.timeout ? 'remote_timeout' : 'remote_unreachable', ctx, `${ctx.detail} [${ctx.host}]`, options);
     this.host = ctx.host;
     this.timeout = ctx.timeout;
+    this.detail = ctx.detail;
+  }
+}
+
+/**
+ * A call that was never sent because its run is stopping (RongCloud could not be reached at all):
+ * it surely changed nothing, and it says nothing about its group.
+ */
+export class NotSentError extends RemoteEdgeError {
+  constructor(ctx: RemoteErrorContext, reason: string) {
+    super('remote_not_sent', ctx, `not sent: ${reason}`);
   }
 }
 
@@ -177,7 +190,7 @@ export function isServerFailure(httpStatus: number, code?: number): boolean {
  * quarantine every group that changed during it).
  */
 export function isTransient(e: unknown): boolean {
-  if (e instanceof TransportError || e instanceof ClientClosedError || e instanceof RateLimitError) return true;
+  if (e instanceof TransportError || e instanceof ClientClosedError || e instanceof RateLimitError || e instanceof NotSentError) return true;
   if (e instanceof RemoteError) return isServerFailure(e.httpStatus, e.code) || isRateLimited(e.httpStatus, e.code);
   return false;
 }
@@ -193,6 +206,11 @@ export function isCredentialsError(e: unknown): e is RemoteError {
   return e.code === undefined && (e.httpStatus === 401 || e.httpStatus === 403);
 }
 
+/** What an operator reads when RongCloud gives no answer at all (every base URL, every retry). */
+export function unreachableMessage(e: TransportError): string {
+  return `cannot reach RongCloud at ${e.host} (${e.detail}). Check RONGCLOUD_API_URL and the network.`;
+}
+
 /** What an operator reads when the credentials are refused. */
 export const CREDENTIALS_FIX = 'RongCloud refused the signature — check RONGCLOUD_APP_KEY / RONGCLOUD_APP_SECRET';
 
@@ -204,7 +222,7 @@ export const CREDENTIALS_FIX = 'RongCloud refused the signature — check RONGCL
  */
 export function surelyNotApplied(e: unknown): boolean {
   if (e instanceof RemoteEdgeError && e.completedIds.length > 0) return false;
-  if (e instanceof RemoteValidationError || e instanceof RateLimitError) return true;
+  if (e instanceof RemoteValidationError || e instanceof RateLimitError || e instanceof NotSentError) return true;
   if (e instanceof ClientClosedError) return false; // it may have been on the wire when closed
   if (e instanceof RemoteError) return !isServerFailure(e.httpStatus, e.code);
   return false;

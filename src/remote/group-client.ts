@@ -47,7 +47,8 @@ export interface GroupClientOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-const P = {
+/** The path of each RongCloud endpoint the client calls. */
+export const ENDPOINTS = {
   sync: '/group/sync.json',
   create: '/group/create.json',
   join: '/group/join.json',
@@ -57,6 +58,7 @@ const P = {
   members: '/group/user/query.json',
   userGroups: '/user/group/query.json',
 } as const;
+const P = ENDPOINTS;
 
 export class GroupClient {
   readonly limiter: RateLimiter;

@@ -2,7 +2,7 @@
 import { renderHtml } from './render-html.js';
 import { renderJson } from './render-json.js';
 import { renderMarkdown } from './render-markdown.js';
-import { renderText } from './render-text.js';
+import { renderText, type TextOptions } from './render-text.js';
 import type { RunReport } from './types.js';
 
 export { listRuns, loadRunReport, type ReportDb, type RunSummary } from './load.js';
@@ -15,10 +15,11 @@ export function isReportFormat(value: string): value is ReportFormat {
   return (REPORT_FORMATS as readonly string[]).includes(value);
 }
 
-export function renderReport(report: RunReport, format: ReportFormat): string {
+/** `options` apply to the text format (the one shown on a terminal). */
+export function renderReport(report: RunReport, format: ReportFormat, options: TextOptions = {}): string {
   switch (format) {
     case 'text':
-      return renderText(report);
+      return renderText(report, options);
     case 'json':
       return renderJson(report);
     case 'md':

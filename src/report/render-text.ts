@@ -2,14 +2,19 @@
 // drifted group. App data goes through terminalSafe (an id holding ESC or a newline must not
 // repaint the terminal or forge a line of the report).
 import { compareOutcomes } from './load.js';
-import { formatAge, formatDuration, formatMembers, formatShare, formatTimestamp, terminalSafe as t } from './format.js';
+import { formatAge, formatDuration, formatMembers, formatShare, formatTimestamp, terminalSafe as t, truncateList } from './format.js';
 import type { DriftReportItem, RunReport } from './types.js';
 
 const WIDTH = 80;
 /** Members listed per line kind before "… and N more". @default 20 */
 const MAX_MEMBERS = 20;
 
-export function renderText(report: RunReport): string {
+export interface TextOptions {
+  /** Groups shown in full; the rest are counted, with the command that lists them all. @default every group */
+  maxItems?: number;
+}
+
+export function renderText(report: RunReport, options: TextOptions = {}): string {
   const out: string[] = [];
   out.push(`rongsync run #${report.runId}  ${t(report.trigger)} · ${t(report.mode)} · ${t(report.status)}`);
   out.push(`started   ${formatTimestamp(report.startedAt)}`);
@@ -59,7 +64,9 @@ export function renderText(report: RunReport): string {
     out.push(emptyLine(report));
   } else {
     out.push(`${report.items.length} group(s) with drift:`);
-    for (const item of report.items) out.push('', ...renderItem(item));
+    const { shown, more } = truncateList(report.items, options.maxItems ?? report.items.length);
+    for (const item of shown) out.push('', ...renderItem(item));
+    if (more > 0) out.push('', `… and ${more} more group(s) with drift: \`rongsync report --run ${report.runId}\` lists every one.`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@
 // operator actions, the group listing by condition, explain, status.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
+import type { RunProgress } from '../../src/reconcile/progress.js';
 import { createRongsync, NotQuarantinedError, type Rongsync } from '../../src/rongsync.js';
 import { createHarness, type Harness } from '../helpers/reconcile.js';
 
@@ -39,6 +40,29 @@ describe('plan and apply', () => {
     const applied = await rs.apply();
     expect(applied.verdict).toMatchObject({ exitCode: 0, inSync: true });
     expect(h.remoteMembers()).toEqual({ a: ['u1'] });
+  });
+});
+
+describe('progress', () => {
+  it('plan and apply tell their progress: groups and calls done of those known, what the writes amounted to', async () => {
+    await h.t.sql(`INSERT INTO groups (id, name) SELECT 'r' || i, 'R' FROM generate_series(1, 3) i`);
+    await h.t.sql(`INSERT INTO group_members SELECT 'r' || i, 'v' || i FROM generate_series(1, 3) i`);
+    const seen: RunProgress[] = [];
+    await rs.plan({ full: true, onProgress: (p) => seen.push(p) });
+    // plan --full reads: 3 groups (known to RongCloud: none), no writes.
+    expect(seen.at(-1)).toMatchObject({ mode: 'detect', finished: true, groups: { total: 3, started: 3, done: 3 }, applied: { calls: 0 } });
+    expect(seen.at(-1)!.calls.done).toBe(seen.at(-1)!.calls.planned);
+
+    const applying: RunProgress[] = [];
+    await rs.apply({ onProgress: (p) => applying.push(p) });
+    const last = applying.at(-1)!;
+    expect(last).toMatchObject({ mode: 'apply', finished: true, groups: { total: 3, done: 3 }, calls: { planned: 3, done: 3, failed: 0 } });
+    expect(last.applied).toMatchObject({ calls: 3, groupsCreated: 3, createdMembers: 3 });
+    // Told as it went: calls counted one by one, never more done than known.
+    const done = applying.map((p) => p.calls.done);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(applying.every((p) => p.calls.done + p.calls.failed <= p.calls.planned)).toBe(true);
+    expect(new Set(done).size).toBe(4); // 0, 1, 2, 3
   });
 });
 

@@ -31,26 +31,26 @@ describe('logs of a one-shot command', () => {
     await change('t1');
     const r = await runInTerminal([process.execPath, BIN, 'apply'], { env });
     expect(r.code).toBe(0);
-    expect(r.screen).toMatch(/^rongsync run #\d+ /); // the report is the first thing on screen
-    expect(r.screen).toContain('t1');
-    expect(r.screen).not.toMatch(JSON_LINE);
-    expect(r.screen).not.toContain('reconcile run finished');
+    expect(r.visible).toMatch(/^rongsync run #\d+ /); // the report is the first thing on screen
+    expect(r.visible).toContain('t1');
+    expect(r.visible).not.toMatch(JSON_LINE);
+    expect(r.visible).not.toContain('reconcile run finished');
   });
 
   it('on a terminal with LOG_LEVEL=info: human log lines (local time, level, message), no JSON', async () => {
     await change('t2');
     const r = await runInTerminal([process.execPath, BIN, 'apply'], { env: { ...env, LOG_LEVEL: 'info', NO_COLOR: '1' } });
     expect(r.code).toBe(0);
-    expect(r.screen).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: reconcile run finished \{"runId":\d+,"trigger":"manual","mode":"apply","status":"succeeded"/m);
-    expect(r.screen).not.toMatch(JSON_LINE);
-    expect(r.screen).not.toMatch(/"pid"|"hostname"|\x1b\[/);
+    expect(r.visible).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: reconcile run finished \{"runId":\d+,"trigger":"manual","mode":"apply","status":"succeeded"/m);
+    expect(r.visible).not.toMatch(JSON_LINE);
+    expect(r.visible).not.toMatch(/"pid"|"hostname"|\x1b\[/);
   });
 
   it('on a terminal with LOG_FORMAT=json: JSON lines', async () => {
     await change('t3');
     const r = await runInTerminal([process.execPath, BIN, 'apply'], { env: { ...env, LOG_FORMAT: 'json' } });
     expect(r.code).toBe(0);
-    expect(r.screen).toMatch(JSON_LINE);
+    expect(r.visible).toMatch(JSON_LINE);
   });
 
   it('not on a terminal: JSON lines on stderr, only the report on stdout', async () => {

@@ -5,8 +5,33 @@ import { spawn } from 'node:child_process';
 
 export interface TerminalOutcome {
   code: number | null;
-  /** Everything the terminal showed, with the terminal's \r\n turned back into \n. */
+  /** Everything written to the terminal, with the terminal's \r\n turned back into \n. */
   screen: string;
+  /** What a person sees at the end: `screen` with carriage returns and erase-line (ESC[K) applied. */
+  visible: string;
+}
+
+/**
+ * Applies what a terminal does with `\r` (back to the first column) and `ESC[K` (erase to the end
+ * of the line) — how a live progress line is redrawn and erased — so tests see the final screen.
+ * Other escape sequences (colours) are kept as they are.
+ */
+export function visibleScreen(screen: string): string {
+  return screen
+    .split('\n')
+    .map((line) => {
+      let out: string[] = [];
+      let col = 0;
+      for (const part of line.split(/(\r|\x1b\[K)/)) {
+        if (part === '\r') col = 0;
+        else if (part === '\x1b[K') out = out.slice(0, col);
+        else {
+          for (const ch of part) out[col++] = ch;
+        }
+      }
+      return out.join('');
+    })
+    .join('\n');
 }
 
 /** Single-quotes `s` for sh. */
@@ -27,7 +52,8 @@ export function runInTerminal(argv: string[], options: { env: NodeJS.ProcessEnv;
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, screen: screen.replace(/\r\n/g, '\n') });
+      const text = screen.replace(/\r\n/g, '\n');
+      resolve({ code, screen: text, visible: visibleScreen(text) });
     });
   });
 }

@@ -26,7 +26,9 @@ describe('credentials RongCloud refuses', () => {
       const before = h.emulator.counts()['total'] ?? 0;
       const r = await runCliCaptured(['apply'], wrong());
       expect(r.code).toBe(1);
-      expect(r.out).toContain('RongCloud refused the signature — check RONGCLOUD_APP_KEY / RONGCLOUD_APP_SECRET');
+      // One line on stderr, the fix in it; no report.
+      expect(r.err).toMatch(/^rongsync: RongCloud refused the signature — check RONGCLOUD_APP_KEY \/ RONGCLOUD_APP_SECRET .*\(run #\d+ failed\)\n$/);
+      expect(r.out).toBe('');
       // One call per concurrent worker at most, not one per group.
       expect((h.emulator.counts()['total'] ?? 0) - before).toBeLessThanOrEqual(16);
     }
@@ -45,10 +47,10 @@ describe('credentials RongCloud refuses', () => {
     await h.t.sql(`INSERT INTO group_members VALUES ('x', 'a')`);
     const r = await runCliCaptured(['apply', '--group', 'x'], wrong());
     expect(r.code).toBe(1);
-    expect(r.out).toContain('check RONGCLOUD_APP_KEY / RONGCLOUD_APP_SECRET');
+    expect(r.err).toContain('check RONGCLOUD_APP_KEY / RONGCLOUD_APP_SECRET');
     const unknownKey = await runCliCaptured(['plan', '--group', 'x'], { ...h.env, RONGCLOUD_APP_KEY: 'nobody' });
     expect(unknownKey.code).toBe(1);
-    expect(unknownKey.out).toContain('check RONGCLOUD_APP_KEY / RONGCLOUD_APP_SECRET');
+    expect(unknownKey.err).toContain('check RONGCLOUD_APP_KEY / RONGCLOUD_APP_SECRET');
   });
 });
 

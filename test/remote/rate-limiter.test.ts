@@ -88,8 +88,10 @@ describe('rate', () => {
       Array.from({ length: 300 }, (_, i) => (i % 2 ? a : b).client.join({ id: `s${i}`, memberId: `u${i}` })),
     );
     const rate = steadyRate(emu.calls().map((c) => c.at));
-    // One budget for both: ~95/s (100 per 1.05 s window), far from the 200/s of two limiters.
-    expect(rate).toBeGreaterThan(80);
+    // One budget for both: ~95/s (100 per 1.05 s window), far from the 200/s of two limiters. (The
+    // arrivals are timed by the in-process emulator: on a loaded machine they come slower, never
+    // faster, so the floor here is loose.)
+    expect(rate).toBeGreaterThan(50);
     expect(rate).toBeLessThan(105);
     expect(limiter.stats().inFlight).toBe(0);
     a.client.close(); // does not close the shared limiter

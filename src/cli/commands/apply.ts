@@ -1,16 +1,22 @@
 // `rongsync apply` — one reconcile run now, over every pending change. Exit 0 = RongCloud matches
 // the tables afterwards; 2 = only deletions held by the guard remain (re-run with --allow-deletes
 // to approve); 1 = anything else still differs or could not be checked, or the run failed. SIGINT /
-// SIGTERM abort the run cleanly and exit 130 / 143.
+// SIGTERM abort the run cleanly and exit 130 / 143. It shows its progress as it goes (a live line
+// on a terminal), then the run's report, "Apply complete: …" (what was done) and the verdict last.
 import type { Command } from 'commander';
 import { knownDrift } from '../../reconcile/group-state.js';
 import { openReconciler } from '../../reconcile/open.js';
-import { runOnce } from '../../reconcile/run.js';
+import type { RunProgress } from '../../reconcile/progress.js';
+import { runOnce, type RunResult } from '../../reconcile/run.js';
 import { applyVerdict } from '../../reconcile/verdict.js';
+import { emptyCallCounts } from '../../reconcile/plan/tally.js';
 import type { CliContext } from '../context.js';
 import { onInterrupt } from '../interrupt.js';
+import { showRunProgress } from '../progress.js';
+import { createStyle } from '../style.js';
+import { applyTally, verdictLine } from '../summary.js';
 import { printPlan } from './plan.js';
-import { addScopeFlags, knownDriftText, reportText, scopeOf, type ScopeFlags } from './reconcile-flags.js';
+import { addScopeFlags, knownDriftText, reportText, scopeOf, throwIfRemoteFault, type ScopeFlags } from './reconcile-flags.js';
 
 export function registerApply(program: Command, ctx: CliContext): void {
   addScopeFlags(program.command('apply').description('reconcile now: make RongCloud match the tables'))
@@ -23,19 +29,43 @@ export function registerApply(program: Command, ctx: CliContext): void {
       try {
         if (flags.dryRun) return await printPlan(ctx, r, flags, 'dry-run', interrupt.signal);
         const scope = scopeOf(flags);
-        const result = await runOnce(r.deps, {
-          trigger: 'manual',
-          mode: config.reconcile.mode,
-          ...scope,
-          ...(flags.allowDeletes ? { allowDeletes: true } : {}),
-          signal: interrupt.signal,
-        });
+        const progress = showRunProgress(ctx, 'apply');
+        let result: RunResult;
+        let last: RunProgress | undefined;
+        try {
+          result = await runOnce(r.deps, {
+            trigger: 'manual',
+            mode: config.reconcile.mode,
+            ...scope,
+            ...(flags.allowDeletes ? { allowDeletes: true } : {}),
+            signal: interrupt.signal,
+            onProgress: progress.listener,
+          });
+        } finally {
+          last = progress.stop();
+        }
+        throwIfRemoteFault(result);
         const prisma = r.db.prisma;
         const known = await knownDrift(prisma, scope.groups ? { groupIds: scope.groups } : {});
         const verdict = applyVerdict(result, known);
+        const style = createStyle(ctx.color('stdout'));
+        const applied = last?.applied ?? emptyCallCounts();
         ctx.stdout.write(await reportText(prisma, result));
         ctx.stdout.write(knownDriftText(known, 'Still differing'));
-        ctx.stdout.write(`\n${verdict.headline}\n`);
+        ctx.stdout.write(
+          `\n${applyTally(
+            {
+              applied,
+              failedCalls: last?.calls.failed ?? 0,
+              reads: Math.max(0, (last?.calls.done ?? 0) - applied.calls),
+              durationMs: result.durationMs,
+              stopped: result.status === 'failed' || result.status === 'aborted' ? result.status : null,
+              detectOnly: config.reconcile.mode === 'detect',
+            },
+            style,
+          )}\n`,
+        );
+        ctx.stdout.write(`${verdictLine(verdict, style)}\n`);
         ctx.exitCode = verdict.exitCode;
       } catch (e) {
         interrupt.caught(e);

@@ -6,14 +6,18 @@ import type { Command } from 'commander';
 import { knownDrift } from '../../reconcile/group-state.js';
 import { openReconciler, type Reconciler } from '../../reconcile/open.js';
 import type { PlannedCall } from '../../reconcile/plan/types.js';
-import { runOnce } from '../../reconcile/run.js';
+import { runOnce, type RunResult } from '../../reconcile/run.js';
 import { verificationSummary } from '../../reconcile/shadow.js';
 import { planVerdict } from '../../reconcile/verdict.js';
 import { terminalSafe as t } from '../../report/format.js';
 import { loadRunReport } from '../../report/index.js';
+import { CallTally } from '../../reconcile/plan/tally.js';
 import type { CliContext } from '../context.js';
 import { onInterrupt } from '../interrupt.js';
-import { addScopeFlags, knownDriftText, nothingPendingText, reportText, scopeOf, type ScopeFlags } from './reconcile-flags.js';
+import { showRunProgress } from '../progress.js';
+import { createStyle } from '../style.js';
+import { planTally, verdictLine } from '../summary.js';
+import { addScopeFlags, knownDriftText, nothingPendingText, reportText, scopeOf, throwIfRemoteFault, type ScopeFlags } from './reconcile-flags.js';
 
 /** One line per planned call; ids and names are app data, shown through terminalSafe (a newline in a name must not forge a line). */
 export function describeCall(c: PlannedCall): string {
@@ -54,11 +58,34 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     });
 }
 
+/** Planned calls listed one per line; the rest are counted (`plan --json` lists every one). */
+export const MAX_CALLS_LISTED = 50;
+
 /** Runs a plan (`plan`, `apply --dry-run`), prints it and sets the exit code. */
 export async function printPlan(ctx: CliContext, r: Reconciler, flags: ScopeFlags & { json?: boolean }, mode: 'detect' | 'dry-run', signal?: AbortSignal): Promise<void> {
   const scope = scopeOf(flags);
   const calls: PlannedCall[] = [];
-  const result = await runOnce(r.deps, { trigger: 'manual', mode, ...scope, onBatch: (b) => void calls.push(...b.calls), ...(signal ? { signal } : {}) });
+  const tally = new CallTally();
+  const progress = showRunProgress(ctx, mode === 'dry-run' ? 'apply --dry-run' : 'plan');
+  let result: RunResult;
+  try {
+    result = await runOnce(r.deps, {
+      trigger: 'manual',
+      mode,
+      ...scope,
+      onBatch: (b) => {
+        for (const c of b.calls) {
+          tally.add(c);
+          // Text lists a bounded few; --json carries every call.
+          if (flags.json || calls.length < MAX_CALLS_LISTED) calls.push(c);
+        }
+      },
+      onProgress: progress.listener,
+      ...(signal ? { signal } : {}),
+    });
+  } finally {
+    progress.stop();
+  }
   const prisma = r.db.prisma;
   const known = await knownDrift(prisma, scope.groups ? { groupIds: scope.groups } : {});
   const verdict = planVerdict(result, known);
@@ -75,6 +102,7 @@ export async function printPlan(ctx: CliContext, r: Reconciler, flags: ScopeFlag
           counts: result.counts,
           blocked: result.blocked,
           calls,
+          tally: tally.counts(),
           items: report?.items ?? [],
           knownDrift: known,
           error: result.error,
@@ -85,13 +113,18 @@ export async function printPlan(ctx: CliContext, r: Reconciler, flags: ScopeFlag
     );
     return;
   }
+  throwIfRemoteFault(result);
+  const style = createStyle(ctx.color('stdout'));
+  const counts = tally.counts();
   ctx.stdout.write(await reportText(prisma, result));
-  if (calls.length > 0) {
-    ctx.stdout.write(`\nPlanned calls (${calls.length}):\n`);
+  if (counts.calls > 0) {
+    ctx.stdout.write(`\nPlanned calls (${counts.calls}):\n`);
     for (const c of calls) ctx.stdout.write(`  ${describeCall(c)}\n`);
+    if (counts.calls > calls.length) ctx.stdout.write(`  … and ${counts.calls - calls.length} more (\`rongsync plan --json\` lists every call)\n`);
     ctx.stdout.write('\nRun `rongsync apply` to make these changes.\n');
   }
   if (verdict.inSync && result.counts.checked === 0) ctx.stdout.write(nothingPendingText(await verificationSummary(prisma), new Date()));
   ctx.stdout.write(knownDriftText(known, 'Known drift'));
-  ctx.stdout.write(`\n${verdict.headline}\n`);
+  ctx.stdout.write(`\n${verdictLine(verdict, style)}\n`);
+  ctx.stdout.write(`${planTally(counts, r.deps.config.remote.rateLimitPerSecond, style)}\n`);
 }

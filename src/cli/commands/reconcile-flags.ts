@@ -1,5 +1,6 @@
 // Flags shared by `plan` and `apply`, and the printing of a run's outcome.
 import type { Command } from 'commander';
+import { RongsyncError } from '../../errors.js';
 import { loadRunReport, renderReport } from '../../report/index.js';
 import type { RunResult } from '../../reconcile/run.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
@@ -25,13 +26,26 @@ export function scopeOf(flags: ScopeFlags): { groups?: string[]; full?: boolean 
   };
 }
 
-/** The run's drift report as text (the same renderer as `rongsync report`). */
+/** Groups `plan` and `apply` show in full in their report; `rongsync report` shows every one. */
+export const MAX_GROUPS_SHOWN = 50;
+
+/** The run's drift report as text (the same renderer as `rongsync report`, bounded). */
 export async function reportText(prisma: PrismaClient, result: RunResult): Promise<string> {
   const report = await loadRunReport(prisma, result.runId);
-  return report ? renderReport(report, 'text') : `run ${result.runId}: no report\n`;
+  return report ? renderReport(report, 'text', { maxItems: MAX_GROUPS_SHOWN }) : `run ${result.runId}: no report\n`;
 }
 
-const CONDITION_WORDS: Record<GroupCondition, string> = {
+/** Faults about RongCloud as a whole, which a run stops at: printed as one line with the fix, not as a report. */
+const REMOTE_FAULTS = new Set(['rongcloud_unreachable', 'credentials_refused']);
+
+/** A run that RongCloud's unreachability or refused credentials stopped becomes the CLI's one-line error (exit 1). */
+export function throwIfRemoteFault(result: RunResult): void {
+  if (result.status === 'failed' && result.errorKind !== null && REMOTE_FAULTS.has(result.errorKind)) {
+    throw new RongsyncError(result.errorKind, `${result.error ?? result.errorKind} (run #${result.runId} failed)`);
+  }
+}
+
+export const CONDITION_WORDS: Record<GroupCondition, string> = {
   in_doubt: 'in doubt',
   quarantined: 'quarantined',
   failed: 'failed (backing off)',
@@ -45,7 +59,7 @@ const CONDITION_WORDS: Record<GroupCondition, string> = {
 };
 
 /** Known drift as text: one tally line, then the first groups with why they wait and until when. */
-export function knownDriftText(known: KnownDrift, title: string): string {
+export function knownDriftText(known: KnownDrift, title: string, maxReason = 300): string {
   if (known.total === 0) return '';
   const tally = Object.entries(known.counts)
     .map(([c, n]) => `${n} ${CONDITION_WORDS[c as GroupCondition]}`)
@@ -53,7 +67,7 @@ export function knownDriftText(known: KnownDrift, title: string): string {
   const lines = [`\n${title}: ${known.total} group(s) — ${tally}`];
   for (const g of known.sample) {
     const until = g.nextAttemptAt ? `; next attempt after ${formatTimestamp(g.nextAttemptAt.toISOString())}` : '';
-    lines.push(`  ${terminalSafe(g.groupId)}  ${CONDITION_WORDS[g.condition]}${g.reason ? `: ${terminalSafe(g.reason.length > 300 ? `${g.reason.slice(0, 300)}…` : g.reason)}` : ''}${until}`);
+    lines.push(`  ${terminalSafe(g.groupId)}  ${CONDITION_WORDS[g.condition]}${g.reason ? `: ${terminalSafe(g.reason.length > maxReason ? `${g.reason.slice(0, maxReason)}…` : g.reason)}` : ''}${until}`);
   }
   if (known.total > known.sample.length) lines.push(`  … and ${known.total - known.sample.length} more (rongsync report, or plan --json)`);
   return `${lines.join('\n')}\n`;

@@ -135,7 +135,7 @@ const COLUMNS: Column[] = [
  * A header row and one row per run, columns padded to their widest cell:
  * `RUN  STARTED                  TRIGGER  MODE   STATUS   TOOK  CHECKED  DRIFTED  FIXED  FAILED  ERROR`
  */
-function runTable(runs: RunSummary[]): string {
+export function runTable(runs: RunSummary[]): string {
   const rows = [COLUMNS.map((c) => c.title), ...runs.map((r) => COLUMNS.map((c) => c.cell(r)))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) =>

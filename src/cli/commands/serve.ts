@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { createHttpServer, type HttpServer } from '../../http/server.js';
 import type { ReconcileService } from '../../reconcile/serve.js';
 import type { CliContext } from '../context.js';
+import { progressLog } from '../progress.js';
 
 export function registerServe(program: Command, ctx: CliContext): void {
   program
@@ -17,6 +18,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       let service: ReconcileService | undefined;
       let http = null as HttpServer | null;
       let stopping = false;
+      const progress = progressLog(logger);
       const stopped = new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           stopping = true;
@@ -38,6 +40,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
         .serve({
           onCreated: async (s) => {
             service = s;
+            // A long run (a large backlog, a verification slice) logs its progress every ~10 s.
+            s.on('progress', progress.listener);
             if (config.http.port !== 0) http = await createHttpServer(rongsync, s, { logger });
           },
         })
@@ -46,6 +50,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         });
       await Promise.race([started, stopped]);
       await stopped;
+      progress.stop();
       await http?.close();
       // The CLI closes the library after every command: that stops the service and the pool.
     });
