@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
+import { createTestDatabase } from '../helpers/database.js';
 import { freePort } from '../helpers/tcp-proxy.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -33,18 +34,22 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Started {
+interface Launched {
   child: ChildProcess;
   out: () => string;
   log: () => string[];
+  messages: () => string[];
   exited: Promise<number | null>;
+}
+
+interface Started extends Launched {
   databaseUrl: string;
   emulatorUrl: string;
   consoleUrl: string;
 }
 
-/** Starts `command` in its own process group (like a terminal's foreground job) and waits for what it prints. */
-async function start(command: string, args: string[], env: Record<string, string>): Promise<Started> {
+/** Runs `command` in its own process group (like a terminal's foreground job). */
+function launch(command: string, args: string[], env: Record<string, string>): Launched {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|RONGCLOUD_|RONGSYNC_|LOG_)/.test(k)));
   const child = spawn(command, args, {
     cwd: ROOT,
@@ -58,26 +63,45 @@ async function start(command: string, args: string[], env: Record<string, string
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const match = (re: RegExp) => re.exec(out)?.[1];
+  const log = () => err.split('\n').filter((l) => l.startsWith('{'));
+  return {
+    child,
+    out: () => out,
+    log,
+    messages: () => log().map((l) => (JSON.parse(l) as { msg: string }).msg),
+    exited: once(child, 'exit').then(([code]) => code as number | null),
+  };
+}
+
+/** Launches a start and waits for what it prints once everything runs. */
+async function start(command: string, args: string[], env: Record<string, string>): Promise<Started> {
+  const p = launch(command, args, env);
+  const match = (re: RegExp) => re.exec(p.out())?.[1];
   await waitFor(
     async () => {
-      if (child.exitCode !== null) throw new Error(`start exited ${child.exitCode}:\n${out}\n${err}`);
+      if (p.child.exitCode !== null) throw new Error(`start exited ${p.child.exitCode}:\n${p.out()}\n${p.log().join('\n')}`);
       return match(/^\s+Console: (http\S+)$/m);
     },
     'the console URL to be printed',
     150_000,
   );
   return {
-    child,
-    out: () => out,
-    log: () => err.split('\n').filter(Boolean),
-    exited,
+    ...p,
     databaseUrl: match(/^\s+DATABASE_URL=(postgres:\/\/\S+)$/m)!,
     emulatorUrl: match(/RongCloud: SANDBOX — the rongsync emulator at (http:\/\/[\d.:]+),/)!,
     consoleUrl: match(/^\s+Console: (http\S+)$/m)!,
   };
 }
+
+const postmasterPid = (pgData: string) => Number(readFileSync(join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]);
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
   const c = new pg.Client({ connectionString: url });
@@ -150,7 +174,7 @@ it('npm start: embedded Postgres + sandbox + console; a group written through DA
   process.kill(-first.child.pid!, 'SIGINT');
   await first.exited;
   expect(first.child.exitCode === 0 || first.child.signalCode === 'SIGINT').toBe(true);
-  const messages = first.log().map((l) => (JSON.parse(l) as { msg: string }).msg);
+  const messages = first.messages();
   expect(messages).toContain('embedded PostgreSQL stopped');
   expect(messages.filter((m) => m.startsWith('received SIGINT'))).toHaveLength(1);
   expect(messages.filter((m) => m.includes('stopping at once'))).toEqual([]);
@@ -172,3 +196,47 @@ it('npm start: embedded Postgres + sandbox + console; a group written through DA
   expect(second.log().some((l) => l.includes('embedded PostgreSQL stopped'))).toBe(true);
   expect(existsSync(join(pgData, 'postmaster.pid'))).toBe(false);
 }, 400_000);
+
+it('a start killed outright (SIGKILL) leaves Postgres running; the next start stops it, then carries on', async () => {
+  dataDir ||= await mkdtemp(join(tmpdir(), 'rongsync-start-'));
+  const pgData = join(dataDir, 'postgres', 'data');
+  const env = { RONGSYNC_DATA_DIR: dataDir, RONGSYNC_SANDBOX_POSTGRES_PORT: '0', RONGSYNC_HTTP_PORT: '0' };
+  const killed = launch(process.execPath, ['bin/rongsync.js', 'start'], env);
+  await waitFor(() => killed.out().includes('Ctrl-C stops everything'), 'the first start to run', 150_000);
+  const orphan = postmasterPid(pgData);
+  killed.child.kill('SIGKILL');
+  await killed.exited;
+  expect(alive(orphan)).toBe(true); // its own process group: nothing stopped it
+
+  const next = launch(process.execPath, ['bin/rongsync.js', 'start'], env);
+  await waitFor(() => next.out().includes('Ctrl-C stops everything'), 'the next start to run', 150_000);
+  expect(next.messages()).toContain('stopping the embedded PostgreSQL left running by an earlier start');
+  expect(alive(orphan)).toBe(false);
+  expect(postmasterPid(pgData)).not.toBe(orphan);
+  next.child.kill('SIGINT');
+  expect(await next.exited).toBe(0);
+  expect(existsSync(join(pgData, 'postmaster.pid'))).toBe(false);
+}, 400_000);
+
+it('with DATABASE_URL it is plain serve: no embedded Postgres, no sandbox', async () => {
+  const db = await createTestDatabase();
+  const unused = join(tmpdir(), `rongsync-start-unused-${process.pid}`);
+  try {
+    const serve = launch(process.execPath, ['bin/rongsync.js', 'start'], {
+      DATABASE_URL: db.url,
+      RONGCLOUD_APP_KEY: 'k',
+      RONGCLOUD_APP_SECRET: 's',
+      RONGCLOUD_API_URL: 'http://127.0.0.1:9',
+      RONGSYNC_DATA_DIR: unused,
+      RONGSYNC_HTTP_PORT: '0',
+    });
+    await waitFor(() => serve.messages().includes('rongsync serve started'), 'serve to start', 150_000);
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
+    expect(serve.out()).toBe('');
+    expect(serve.log().join('\n')).not.toMatch(/embedded|SANDBOX/);
+    expect(existsSync(unused)).toBe(false);
+  } finally {
+    await db.drop();
+  }
+}, 200_000);
