@@ -168,9 +168,9 @@ it('npm start: embedded Postgres + sandbox + console; a group written through DA
   expect(listed.body.groups.map((g) => g.groupId)).toEqual(['team1']);
 
   // Ctrl-C at a terminal: SIGINT to the whole foreground process group (npm, sh, node); npm also
-  // forwards it to node. Postgres, in its own group, is stopped by rongsync, cleanly. (npm itself
-  // then ends by SIGINT, as it does for any script interrupted so; node's own exit code is checked
-  // below, without npm.)
+  // forwards it to its script. Postgres, in its own group, is stopped by rongsync, cleanly. (npm
+  // itself then ends by SIGINT, as it does for any script interrupted so; node's own exit code is
+  // checked below, without npm.)
   process.kill(-first.child.pid!, 'SIGINT');
   await first.exited;
   expect(first.child.exitCode === 0 || first.child.signalCode === 'SIGINT').toBe(true);
@@ -213,8 +213,12 @@ it('a start killed outright (SIGKILL) leaves Postgres running; the next start st
   expect(next.messages()).toContain('stopping the embedded PostgreSQL left running by an earlier start');
   expect(alive(orphan)).toBe(false);
   expect(postmasterPid(pgData)).not.toBe(orphan);
+  // A Ctrl-C npm forwards as well (where its shell execs node) arrives twice at once: one stop, clean.
+  next.child.kill('SIGINT');
   next.child.kill('SIGINT');
   expect(await next.exited).toBe(0);
+  expect(next.messages().filter((m) => m.startsWith('received SIGINT'))).toHaveLength(1);
+  expect(next.messages()).toContain('embedded PostgreSQL stopped');
   expect(existsSync(join(pgData, 'postmaster.pid'))).toBe(false);
 }, 400_000);
 

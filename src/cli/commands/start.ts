@@ -5,10 +5,11 @@
 // saying where everything is and what to try.
 //
 // Stopping: the first SIGINT / SIGTERM stops serve, then the library (pool), the emulator (saving
-// what it holds) and Postgres, in that order, and exits 0 as serve does. `npm start` forwards the
-// terminal's Ctrl-C to us although the terminal already sent it to our process group, so the same
-// signal arriving again within a second is that copy and is ignored; a signal after that stops at
-// once (Postgres gets an immediate shutdown and recovers on the next start).
+// what it holds) and Postgres, in that order, and exits 0 as serve does. npm forwards the
+// terminal's Ctrl-C to its script although the terminal already sent it to the whole process group
+// (node gets both where the script's shell execs it), so the same signal again within a second is
+// that copy and is ignored; a signal after that stops at once (Postgres gets an immediate shutdown
+// and recovers on the next start).
 import type { Command } from 'commander';
 import { loadStartConfig } from '../../config/load.js';
 import type { HttpServer } from '../../http/server.js';
@@ -106,7 +107,7 @@ export function sandboxBanner(f: BannerFacts): string {
   const sandboxVars = f.emulatorUrl ? ` RONGCLOUD_APP_KEY=${SANDBOX_APP_KEY} RONGCLOUD_APP_SECRET=${SANDBOX_APP_SECRET} RONGCLOUD_API_URL=${f.emulatorUrl}` : '';
   lines.push(
     '',
-    `Try it: write a group as your app would, then watch it reach ${f.emulatorUrl ? 'the sandbox' : 'RongCloud'}${f.http ? ' in the console' : ''}:`,
+    `Try it: write a group as your app would (psql, or any Postgres client), then watch it reach ${f.emulatorUrl ? 'the sandbox' : 'RongCloud'}${f.http ? ' in the console' : ''}:`,
     `  psql "${f.databaseUrl}" -c "INSERT INTO groups (id, name) VALUES ('team1', 'Team one'); INSERT INTO group_members (group_id, user_id) VALUES ('team1', 'alice'), ('team1', 'bob');"`,
     '',
     'Other commands against it, from another terminal:',
