@@ -33,7 +33,7 @@ import { isAlive, isAliveAs, tryPort } from './process.js';
 const run = promisify(execFile);
 
 /** The superuser initdb creates. */
-export const SUPERUSER = 'postgres';
+const SUPERUSER = 'postgres';
 const HOST = '127.0.0.1';
 /** How long the server may take to accept connections (crash recovery after a hard stop included). */
 const READY_TIMEOUT_MS = 120_000;
@@ -90,7 +90,7 @@ async function locateBinaries(): Promise<Binaries> {
  * makes them, and npm 11 may not run install scripts. Without them the binaries do not load.
  * Idempotent; links are relative, as the postinstall makes them.
  */
-export async function linkLibraries(packageRoot: string): Promise<number> {
+async function linkLibraries(packageRoot: string): Promise<number> {
   let links: Array<{ source: string; target: string }>;
   try {
     links = JSON.parse(await readFile(join(packageRoot, 'native', 'pg-symlinks.json'), 'utf8')) as typeof links;
@@ -151,6 +151,28 @@ function pgErrorCode(e: unknown): string | undefined {
   return (e as { code?: string } | null)?.code;
 }
 
+/**
+ * A server still running on this data directory was left by a start that was killed (the data
+ * directory's lock, start.pid, says no start runs now): stops it, fast, else at once. Returns its pid.
+ */
+async function stopLeftover(dataDir: string): Promise<number | undefined> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !(await isAliveAs(pid, dataDir))) return undefined;
+  process.kill(pid, 'SIGINT');
+  for (const [signal, ms] of [['SIGQUIT', STOP_TIMEOUT_MS], [null, 10_000]] as const) {
+    const deadline = Date.now() + ms;
+    while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+    if (!isAlive(pid)) return pid;
+    if (signal) process.kill(pid, signal);
+  }
+  throw new SandboxError(`the PostgreSQL server left running on ${dataDir} (pid ${pid}) does not stop; stop it, then start again`);
+}
+
 /** One embedded server: `prepare` reserves its directory, password and port; `start` runs it. */
 export class EmbeddedPostgres {
   readonly dir: string;
@@ -159,22 +181,30 @@ export class EmbeddedPostgres {
   readonly logFile: string;
   readonly #password: string;
   #binaries: Binaries | undefined;
+  /** The OS user postgres runs as, when we are root. */
+  #runAs: { uid: number; gid: number } | undefined;
   #child: ChildProcess | undefined;
+  /** It accepted connections: an exit from now on is news (before, start reports it). */
+  #ready = false;
   #exited: Promise<void> | undefined;
   #stopping = false;
   #version = '';
+  /** The pid of a server left running by an earlier start, stopped by prepare. */
+  readonly #leftover: number | undefined;
 
-  private constructor(dir: string, port: number, password: string) {
+  private constructor(dir: string, port: number, password: string, leftover: number | undefined) {
     this.dir = dir;
     this.dataDir = join(dir, 'data');
     this.port = port;
     this.logFile = join(dir, 'postgres.log');
     this.#password = password;
+    this.#leftover = leftover;
   }
 
   /**
-   * Makes the directory, reads (or, for a new cluster, creates) the password and settles the port
-   * (a free one for 0; a taken one is refused with the fix). Starts nothing.
+   * Makes the directory, reads (or, for a new cluster, creates) the password, stops a server an
+   * earlier start left running (it would hold the port), and settles the port (a free one for 0; a
+   * taken one is refused with the fix). Starts nothing.
    */
   static async prepare(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
     const dir = resolve(options.dir);
@@ -190,6 +220,7 @@ export class EmbeddedPostgres {
       password = randomBytes(18).toString('base64url');
       await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
     }
+    const leftover = await stopLeftover(join(dir, 'data'));
     const port = await tryPort(HOST, options.port);
     if (port === null) {
       throw new SandboxError(
@@ -197,7 +228,7 @@ export class EmbeddedPostgres {
           'Set RONGSYNC_SANDBOX_POSTGRES_PORT to a free port, or to 0 to pick one.',
       );
     }
-    return new EmbeddedPostgres(dir, port, password);
+    return new EmbeddedPostgres(dir, port, password, leftover);
   }
 
   /** e.g. postgres://postgres:…@127.0.0.1:54329/rongsync */
@@ -221,13 +252,13 @@ export class EmbeddedPostgres {
     const made = await linkLibraries(dirname(dirname(dirname(bin.postgres))));
     if (made > 0) logger.debug({ links: made, package: bin.packageName }, 'linked the embedded Postgres libraries (npm did not run the postinstall script)');
     this.#version = await this.#serverVersion(bin.postgres);
-    const as = process.getuid?.() === 0 ? await postgresUser() : undefined;
+    const as = (this.#runAs = process.getuid?.() === 0 ? await postgresUser() : undefined);
 
     if (!existsSync(join(this.dataDir, 'PG_VERSION'))) {
       logger.info({ dir: this.dataDir, version: this.#version }, 'creating the embedded PostgreSQL database cluster (first start)');
       await this.#initdb(bin, as);
     }
-    await this.#stopLeftover(logger);
+    if (this.#leftover !== undefined) logger.warn({ pid: this.#leftover, dir: this.dataDir }, 'stopped the embedded PostgreSQL left running by an earlier start');
     if (signal?.aborted) throw new SandboxAbortedError();
 
     const log = await open(this.logFile, 'w', 0o600);
@@ -245,10 +276,11 @@ export class EmbeddedPostgres {
     }
     this.#child = child;
     this.#stopping = false;
+    this.#ready = false;
     const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
     this.#exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     void this.#exited.then(async () => {
-      if (this.#stopping) return;
+      if (this.#stopping || !this.#ready) return;
       const how = child.signalCode ? `killed by ${child.signalCode}` : `exit code ${child.exitCode}`;
       options.onUnexpectedExit?.(`the embedded PostgreSQL stopped by itself (${how}); its log (${this.logFile}) ends with:\n${await tail(this.logFile)}`);
     });
@@ -260,6 +292,7 @@ export class EmbeddedPostgres {
       await this.stop(logger);
       throw e;
     }
+    this.#ready = true;
     logger.info({ port: this.port, version: this.#version }, 'embedded PostgreSQL accepts connections');
   }
 
@@ -335,33 +368,13 @@ export class EmbeddedPostgres {
         child.once('error', reject);
         child.once('close', (c) => resolve(c));
       }).catch((e: unknown) => {
-        throw new SandboxError(`cannot run ${bin.initdb}: ${(e as Error).message}.${this.#reachHint(as)}`, { cause: e });
+        throw new SandboxError(`cannot run ${bin.initdb}: ${(e as Error).message}.${this.#reachHint()}`, { cause: e });
       });
-      if (code !== 0) throw new SandboxError(`initdb failed (exit code ${code}):\n${output.trim().split('\n').slice(-15).join('\n')}${this.#reachHint(as)}`);
+      if (code !== 0) throw new SandboxError(`initdb failed (exit code ${code}):\n${output.trim().split('\n').slice(-15).join('\n')}${this.#reachHint()}`);
     } finally {
       await rm(pwfile, { force: true });
     }
     await rename(tmp, this.dataDir);
-  }
-
-  /** A server still running on our data directory was left by a start that was killed: stop it. */
-  async #stopLeftover(logger: Logger): Promise<void> {
-    let pid: number;
-    try {
-      pid = Number((await readFile(join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-    } catch {
-      return;
-    }
-    if (!Number.isInteger(pid) || pid <= 0 || !(await isAliveAs(pid, this.dataDir))) return;
-    logger.warn({ pid, dir: this.dataDir }, 'stopping the embedded PostgreSQL left running by an earlier start');
-    process.kill(pid, 'SIGINT');
-    for (const [signal, ms] of [['SIGQUIT', STOP_TIMEOUT_MS], [null, 10_000]] as const) {
-      const deadline = Date.now() + ms;
-      while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-      if (!isAlive(pid)) return;
-      if (signal) process.kill(pid, signal);
-    }
-    throw new SandboxError(`the PostgreSQL server left running on ${this.dataDir} (pid ${pid}) does not stop; stop it, then start again`);
   }
 
   /** Polls until the server answers as itself (its data directory), it exits, or the start is aborted. */
@@ -372,10 +385,10 @@ export class EmbeddedPostgres {
     const expected = await realpath(this.dataDir);
     let last: unknown;
     for (;;) {
-      if (failure) throw new SandboxError(`cannot run ${this.#binaries!.postgres}: ${failure.message}.${this.#reachHint(process.getuid?.() === 0 ? {} : undefined)}`, { cause: failure });
+      if (failure) throw new SandboxError(`cannot run ${this.#binaries!.postgres}: ${failure.message}.${this.#reachHint()}`, { cause: failure });
       if (signal?.aborted) throw new SandboxAbortedError();
       if (!this.running) {
-        throw new SandboxError(`the embedded PostgreSQL did not start; its log (${this.logFile}) ends with:\n${await tail(this.logFile)}${this.#reachHint(process.getuid?.() === 0 ? {} : undefined)}`);
+        throw new SandboxError(`the embedded PostgreSQL did not start; its log (${this.logFile}) ends with:\n${await tail(this.logFile)}${this.#reachHint()}`);
       }
       if (Date.now() > deadline) {
         throw new SandboxError(`the embedded PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} s (last: ${(last as Error | undefined)?.message ?? 'nothing'}); its log (${this.logFile}) ends with:\n${await tail(this.logFile)}`);
@@ -403,8 +416,8 @@ export class EmbeddedPostgres {
   }
 
   /** As root, the server runs as `postgres`, which must reach the binaries and the data directory. */
-  #reachHint(as: object | undefined): string {
-    if (!as) return '';
+  #reachHint(): string {
+    if (!this.#runAs) return '';
     const dirs = [dirname(this.#binaries?.postgres ?? ''), this.dataDir].filter(Boolean);
     return (
       `\nPostgres runs as the OS user "postgres" here (it refuses to run as root): that user must be able to reach ${dirs.join(' and ')} — ` +

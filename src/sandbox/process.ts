@@ -14,7 +14,7 @@ export function isAlive(pid: number): boolean {
 }
 
 /** The command line of a running process, arguments joined by spaces; undefined where /proc cannot tell (not Linux, gone). */
-export async function commandLine(pid: number): Promise<string | undefined> {
+async function commandLine(pid: number): Promise<string | undefined> {
   try {
     return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ').trim();
   } catch {

@@ -200,7 +200,8 @@ it('npm start: embedded Postgres + sandbox + console; a group written through DA
 it('a start killed outright (SIGKILL) leaves Postgres running; the next start stops it, then carries on', async () => {
   dataDir ||= await mkdtemp(join(tmpdir(), 'rongsync-start-'));
   const pgData = join(dataDir, 'postgres', 'data');
-  const env = { RONGSYNC_DATA_DIR: dataDir, RONGSYNC_SANDBOX_POSTGRES_PORT: '0', RONGSYNC_HTTP_PORT: '0' };
+  // A fixed port: the server left running holds it, and must be stopped before the port is checked.
+  const env = { RONGSYNC_DATA_DIR: dataDir, RONGSYNC_SANDBOX_POSTGRES_PORT: String(await freePort()), RONGSYNC_HTTP_PORT: '0' };
   const killed = launch(process.execPath, ['bin/rongsync.js', 'start'], env);
   await waitFor(() => killed.out().includes('Ctrl-C stops everything'), 'the first start to run', 150_000);
   const orphan = postmasterPid(pgData);
@@ -210,7 +211,7 @@ it('a start killed outright (SIGKILL) leaves Postgres running; the next start st
 
   const next = launch(process.execPath, ['bin/rongsync.js', 'start'], env);
   await waitFor(() => next.out().includes('Ctrl-C stops everything'), 'the next start to run', 150_000);
-  expect(next.messages()).toContain('stopping the embedded PostgreSQL left running by an earlier start');
+  expect(next.messages()).toContain('stopped the embedded PostgreSQL left running by an earlier start');
   expect(alive(orphan)).toBe(false);
   expect(postmasterPid(pgData)).not.toBe(orphan);
   // A Ctrl-C npm forwards as well (where its shell execs node) arrives twice at once: one stop, clean.

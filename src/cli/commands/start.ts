@@ -67,7 +67,7 @@ function stopRequest(log: () => Logger | undefined, stderr: NodeJS.WritableStrea
   return { signal: controller.signal, requested, request, dispose };
 }
 
-export interface BannerFacts {
+interface BannerFacts {
   databaseUrl: string;
   postgresVersion: string;
   dataDir: string;
@@ -78,7 +78,7 @@ export interface BannerFacts {
 }
 
 /** What `start` prints once everything runs (stdout; the log goes to stderr). */
-export function sandboxBanner(f: BannerFacts): string {
+function sandboxBanner(f: BannerFacts): string {
   const lines = [
     '',
     `rongsync is running on this machine: embedded PostgreSQL ${f.postgresVersion}, ${f.emulatorUrl ? 'RongCloud SANDBOX (the emulator)' : 'RongCloud'}, ${f.http ? 'console' : 'no console'}.`,
@@ -133,12 +133,12 @@ async function runSandbox(ctx: CliContext, options: { dataDir: string; postgresP
     if (sandbox.emulator) {
       logger.warn({ url: sandbox.emulator.url }, `RongCloud is the SANDBOX emulator at ${sandbox.emulator.url} (no RONGCLOUD_APP_KEY): nothing is sent to RongCloud`);
     }
-    const started = logger;
+    const log = logger;
     await sandbox.start({
       logger,
       signal: stop.signal,
       onUnexpectedExit: (reason) => {
-        started.error(reason);
+        log.error(reason);
         ctx.exitCode = 1;
         stop.request('postgres-exited');
       },
