@@ -171,7 +171,7 @@ export interface Rongsync {
   prune(olderThan: Date): Promise<PruneResult>;
   /** Reads these groups from RongCloud and converges them now (waits for a run in progress). */
   reconcileNow(groupIds: string[], options?: { allowDeletes?: boolean }): Promise<ApplyOutcome>;
-  /** Stops the service if started, then closes the pool and the client. */
+  /** Stops the service if started, then closes the pool and the client. A second call waits for the first. */
   close(): Promise<void>;
 }
 
@@ -216,6 +216,7 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
   let service: ReconcileService | undefined;
   let migrations: MigrationFile[] | undefined;
   let stopRateLog: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
   const remote = (): RemoteGroups => {
     if (options.remote) return options.remote;
     if (!client) {
@@ -349,12 +350,13 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
     },
     prune: (olderThan) => pruneHistory(prisma, olderThan),
     reconcileNow: (groupIds, o = {}) => apply({ groups: groupIds, ...(o.allowDeletes ? { allowDeletes: true } : {}) }),
-    async close() {
-      await service?.stop();
-      await callLog.flush();
-      stopRateLog?.();
-      client?.close();
-      await db.close();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        await service?.stop();
+        await callLog.flush();
+        stopRateLog?.();
+        client?.close();
+        await db.close();
+      })()),
   };
 }

@@ -6,6 +6,10 @@ import type { Logger } from '../log/logger.js';
 import type { Rongsync } from '../rongsync.js';
 
 export interface CliContext {
+  /** The environment over the variables of `.env` / `--env-file` (for `start`, which sets up a database before the configuration exists). */
+  env(): Record<string, string | undefined>;
+  /** Sets variables before the configuration is first loaded (`start`: the embedded database and the sandbox). */
+  setEnv(values: Record<string, string>): void;
   config(): Config;
   logger(): Logger;
   /** The library, opened on first use and closed when the command ends. */

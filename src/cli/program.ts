@@ -23,14 +23,15 @@ import { registerPrune } from './commands/prune.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
+import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
 import type { CliContext } from './context.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerPlan, registerApply, registerServe, registerEmulator, registerReport, registerQuarantine, registerPause, registerPrune, registerStatus, registerExplain];
+const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [registerMigrate, registerPlan, registerApply, registerServe, registerEmulator, registerReport, registerQuarantine, registerPause, registerPrune, registerStatus, registerExplain, registerStart];
 
 /** Commands that keep running (and log as they go); every other command ends with its own output. */
-const LONG_RUNNING = new Set(['serve', 'emulator']);
+const LONG_RUNNING = new Set(['serve', 'emulator', 'start']);
 
 export interface RunCliOptions {
   /** The process environment; wins over the variables of `.env` / `--env-file`. */
@@ -64,9 +65,15 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
       writeErr: (s) => stderr.write(s),
     });
 
-  /** The environment over the variables of `.env` (or `--env-file`), read once. */
-  const env = () => withEnvFile(options.env, (envFile ??= readEnvFile(options.cwd ?? process.cwd(), program.opts<{ envFile?: string }>().envFile)));
+  let overrides: Record<string, string> = {};
+  /** The environment over the variables of `.env` (or `--env-file`), read once; `setEnv`'s values over it. */
+  const env = () => ({ ...withEnvFile(options.env, (envFile ??= readEnvFile(options.cwd ?? process.cwd(), program.opts<{ envFile?: string }>().envFile))), ...overrides });
   const ctx: CliContext = {
+    env,
+    setEnv: (values) => {
+      if (config) throw new Error('setEnv: the configuration is already loaded');
+      overrides = { ...overrides, ...values };
+    },
     config: () => (config ??= loadConfig(env())),
     logger: () => {
       if (logger) return logger;

@@ -62,11 +62,13 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
-/** Parses every variable of ENV_VARS; throws one ConfigError listing all problems. */
-export function loadConfig(env: Env): Config {
+type VarName = (typeof ENV_VARS)[number]['name'];
+
+/** Parses these variables (each by its ENV_VARS schema): their values, and one line per problem. */
+function parseVariables(env: Env, vars: readonly EnvVar[]): { values: Record<string, unknown>; problems: string[] } {
   const values: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const v of ENV_VARS as readonly EnvVar[]) {
+  for (const v of vars) {
     const raw = env[v.name];
     const given = raw !== undefined && raw.trim() !== '';
     const input = given ? raw : v.default;
@@ -83,7 +85,44 @@ export function loadConfig(env: Env): Config {
       problems.push(`${v.name}:${shown} ${why} (e.g. ${v.name}=${v.example})`);
     }
   }
-  const get = <T>(name: (typeof ENV_VARS)[number]['name']) => values[name] as T;
+  return { values, problems };
+}
+
+/** What `rongsync start` decides before there is a database (and so before loadConfig can run). */
+export interface StartConfig {
+  /** DATABASE_URL; unset = run the embedded PostgreSQL. */
+  databaseUrl: string | undefined;
+  /** RONGCLOUD_APP_KEY is set: call it, not the sandbox emulator. */
+  hasAppKey: boolean;
+  /** RONGSYNC_DATA_DIR, as given (relative to the working directory). @default '.data' */
+  dataDir: string;
+  /** RONGSYNC_SANDBOX_POSTGRES_PORT; 0 = a free one. @default 54329 */
+  postgresPort: number;
+}
+
+const START_VARS: readonly VarName[] = ['DATABASE_URL', 'RONGCLOUD_APP_KEY', 'RONGSYNC_DATA_DIR', 'RONGSYNC_SANDBOX_POSTGRES_PORT'];
+
+/**
+ * The variables `rongsync start` reads to set up the embedded database and the sandbox, by the
+ * same schemas as loadConfig (DATABASE_URL is optional here); the rest is validated by loadConfig
+ * once the database URL is known.
+ */
+export function loadStartConfig(env: Env): StartConfig {
+  const vars = (ENV_VARS as readonly EnvVar[]).filter((v) => START_VARS.includes(v.name as VarName)).map((v) => ({ ...v, optional: true }));
+  const { values, problems } = parseVariables(env, vars);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    databaseUrl: values['DATABASE_URL'] as string | undefined,
+    hasAppKey: values['RONGCLOUD_APP_KEY'] !== undefined,
+    dataDir: values['RONGSYNC_DATA_DIR'] as string,
+    postgresPort: values['RONGSYNC_SANDBOX_POSTGRES_PORT'] as number,
+  };
+}
+
+/** Parses every variable of ENV_VARS; throws one ConfigError listing all problems. */
+export function loadConfig(env: Env): Config {
+  const { values, problems } = parseVariables(env, ENV_VARS as readonly EnvVar[]);
+  const get = <T>(name: VarName) => values[name] as T;
 
   // Checks across variables, once each one parsed on its own.
   const operator = get<string | undefined>('RONGSYNC_DISMISS_OPERATOR');

@@ -131,7 +131,7 @@ export interface EnvVar {
 
 /** Every variable rongsync reads, in the order `.env.example` lists them. */
 export const ENV_VARS = [
-  { name: 'DATABASE_URL', schema: postgresUrl, redact: showOrigins, example: 'postgres://rongsync@127.0.0.1:5432/app', doc: 'Postgres holding the app tables (groups, group_members) and rongsync_* tables.' },
+  { name: 'DATABASE_URL', schema: postgresUrl, redact: showOrigins, example: 'postgres://rongsync@127.0.0.1:5432/app', doc: 'Postgres holding the app tables (groups, group_members) and rongsync_* tables. Unset, `rongsync start` (npm start) runs an embedded PostgreSQL instead.' },
   { name: 'RONGCLOUD_APP_KEY', schema: nonEmpty, optional: true, example: 'k51hidwq1fb4', doc: 'RongCloud app key. Required by commands that call RongCloud.' },
   { name: 'RONGCLOUD_APP_SECRET', schema: nonEmpty, optional: true, secret: true, example: '<your app secret>', doc: 'RongCloud app secret; used only to sign requests, never logged.' },
   { name: 'RONGCLOUD_API_URL', schema: httpUrlList, redact: showOrigins, default: 'https://api.rong-api.com,https://api-b.rong-api.com', example: 'https://api.rong-api.com,https://api-b.rong-api.com', doc: 'One or more base URLs, comma-separated, in failover order. A path prefix is allowed; a query string, fragment or user:password@ is not.' },
@@ -159,6 +159,8 @@ export const ENV_VARS = [
   { name: 'RONGSYNC_HTTP_HOST', schema: nonEmpty, default: '127.0.0.1', example: '0.0.0.0', doc: 'Address the HTTP server of `serve` listens on (health, metrics, console, JSON API). 0.0.0.0 to be reachable from other hosts (the Docker image sets it).' },
   { name: 'RONGSYNC_HTTP_PORT', schema: int(0, 65_535), default: '9300', example: '9300', doc: 'Port of that HTTP server; 0 turns it off.' },
   { name: 'RONGSYNC_ADMIN_TOKEN', schema: z.string().trim().min(16, 'must be at least 16 characters'), optional: true, secret: true, example: '<a long random string>', doc: 'Bearer token (or console login) for the web console and the JSON API. Unset: they are refused (health and metrics stay open).' },
+  { name: 'RONGSYNC_DATA_DIR', schema: nonEmpty, default: '.data', example: '.data', doc: '`rongsync start` (npm start) without DATABASE_URL: where its embedded PostgreSQL and sandbox emulator keep their data, relative to the working directory. Kept across restarts; delete it to start over.' },
+  { name: 'RONGSYNC_SANDBOX_POSTGRES_PORT', schema: int(0, 65_535), default: '54329', example: '54329', doc: '`rongsync start` (npm start) without DATABASE_URL: port of its embedded PostgreSQL, on 127.0.0.1 only; 0 picks a free one.' },
   { name: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }), optional: true, example: 'info', doc: 'Log level (pino). Unset: info, except that one-shot commands (plan, apply, report, …) writing human logs to a terminal show only warnings and errors, since their report says the rest.' },
   { name: 'LOG_FORMAT', schema: z.enum(LOG_FORMATS, { error: `expected one of ${LOG_FORMATS.join(', ')}` }), default: 'auto', example: 'json', doc: 'auto = human lines when stderr is a terminal, JSON lines otherwise; json or pretty to choose. Logs always go to stderr.' },
 ] as const satisfies readonly EnvVar[];

@@ -9,6 +9,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { Secret } from '../config/secret.js';
+import { ConfigError } from '../errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { ReconcileService } from '../reconcile/serve.js';
 import type { Rongsync } from '../rongsync.js';
@@ -108,7 +109,13 @@ export async function createHttpServer(rongsync: Rongsync, service: ReconcileSer
     metrics.close();
   });
 
-  await app.listen({ host, port });
+  try {
+    await app.listen({ host, port });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    await app.close();
+    throw new ConfigError([`RONGSYNC_HTTP_PORT: port ${port} on ${host} is in use; choose a free one (e.g. RONGSYNC_HTTP_PORT=${port === 9300 ? 9301 : 9300}), or 0 to turn the HTTP server off`]);
+  }
   const bound = (app.server.address() as AddressInfo).port;
   const url = `http://${hostInUrl(host)}:${bound}/`;
   logger.info({ url }, `HTTP server listening: console ${url}, probes ${url}healthz and ${url}readyz, metrics ${url}metrics`);

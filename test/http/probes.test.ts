@@ -160,3 +160,11 @@ describe('rongsync serve', () => {
     expect(code).toBe(0);
   }, 40_000);
 });
+
+describe('a port in use', () => {
+  it('is a configuration error naming RONGSYNC_HTTP_PORT and the fix, not a raw EADDRINUSE', async () => {
+    await expect(createHttpServer(rs, null, { port: server.port })).rejects.toThrow(
+      new RegExp(`RONGSYNC_HTTP_PORT: port ${server.port} on 127\\.0\\.0\\.1 is in use; choose a free one .*or 0 to turn the HTTP server off`),
+    );
+  });
+});
