@@ -37,7 +37,7 @@ function verify(emu: Emulator, label: string): void {
   if (ids.length !== N) throw new Error(`${label}: emulator has ${ids.length} groups, expected ${N}`);
   for (let i = 0; i < N; i++) {
     const g = groups[`b${i}`];
-    if (!g || g.members.length !== 1 || g.members[0] !== `u${i}`) {
+    if (g?.members.length !== 1 || g.members[0] !== `u${i}`) {
       throw new Error(`${label}: group b${i} is ${JSON.stringify(g)}, expected members ["u${i}"]`);
     }
   }

@@ -4,7 +4,7 @@
 // `events` tells observers (the HTTP server's metrics) about every remote attempt and every run.
 import { EventEmitter } from 'node:events';
 import { loadConfig, type Config } from './config/load.js';
-import { ENV_VARS } from './config/schema.js';
+import type { ENV_VARS } from './config/schema.js';
 import { openDatabase, type Database } from './db/client.js';
 import { applyMigrations, type MigrateResult } from './db/migrate/apply.js';
 import { readMigrations, type MigrationFile } from './db/migrate/files.js';

@@ -16,9 +16,9 @@ import type { CliContext } from './context.js';
 import { createStyle, type Style } from './style.js';
 
 /** Window the rate is measured over, and the interval of progress log lines. */
-export const PROGRESS_LOG_INTERVAL_MS = 10_000;
+const PROGRESS_LOG_INTERVAL_MS = 10_000;
 /** A run shorter than this shows no live line. */
-export const LIVE_LINE_DELAY_MS = 1000;
+const LIVE_LINE_DELAY_MS = 1000;
 /** Redraw interval of the live line. */
 const REDRAW_MS = 200;
 
@@ -156,7 +156,7 @@ export function progressLog(logger: Logger, options: { intervalMs?: number; now?
   };
 }
 
-export interface LiveLine {
+interface LiveLine {
   listener: ProgressListener;
   /** Erases the line (call before printing anything); later redraws bring it back. */
   clear(): void;
@@ -165,7 +165,7 @@ export interface LiveLine {
 }
 
 /** The live progress line on a terminal (`out` is stderr). */
-export function liveLine(out: NodeJS.WritableStream & { columns?: number }, style: Style, options: { label: string; now?: () => number }): LiveLine {
+function liveLine(out: NodeJS.WritableStream & { columns?: number }, style: Style, options: { label: string; now?: () => number }): LiveLine {
   const now = options.now ?? Date.now;
   const started = now();
   const meter = new ProgressMeter();

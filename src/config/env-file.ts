@@ -11,7 +11,7 @@ import { ConfigError } from '../errors.js';
 type Env = Record<string, string | undefined>;
 
 /** The file read when no `--env-file` is given, relative to the working directory. */
-export const DEFAULT_ENV_FILE = '.env';
+const DEFAULT_ENV_FILE = '.env';
 
 export interface EnvFile {
   /** Absolute path of the file read; undefined when there was none. */

@@ -27,7 +27,7 @@ export interface RemoteConfig {
   /** @default 5 */ maxRetries: number;
 }
 
-export interface ReconcileConfig {
+interface ReconcileConfig {
   /** @default '*\/5 * * * *' */ cron: string;
   /** @default 50 */ debounceMs: number;
   /** @default 24 */ verifyPeriodHours: number;
@@ -42,7 +42,7 @@ export interface ReconcileConfig {
   /** History (runs, drift items, call log) kept this many days; 0 = forever. @default 14 */ retentionDays: number;
 }
 
-export interface HttpConfig {
+interface HttpConfig {
   /** @default '127.0.0.1' */ host: string;
   /** 0 = no HTTP server. @default 9300 */ port: number;
   /** Required by the console and the JSON API; unset = they are refused. */ adminToken: Secret | undefined;

@@ -31,7 +31,7 @@ export function databaseTarget(databaseUrl: string): DatabaseTarget {
   return { host, port, database, user };
 }
 
-export function serverOf(t: DatabaseTarget): string {
+function serverOf(t: DatabaseTarget): string {
   return `${t.host}:${t.port}`;
 }
 
@@ -85,7 +85,7 @@ export class DatabaseMissingError extends DatabaseError {
 }
 
 /** The server refused the login (wrong password, unknown role, no pg_hba.conf entry). */
-export class DatabaseAuthError extends DatabaseError {
+class DatabaseAuthError extends DatabaseError {
   readonly transient = false;
 
   constructor(target: DatabaseTarget, reason: string, options?: { cause?: unknown }) {
@@ -138,7 +138,7 @@ export class FailedMigrationError extends DatabaseError {
 }
 
 /** The role may not use an object rongsync needs; `grant` is the statement that fixes it. */
-export class DatabasePermissionError extends DatabaseError {
+class DatabasePermissionError extends DatabaseError {
   readonly transient = false;
   readonly object: string;
   readonly grant: string;

@@ -157,7 +157,10 @@ function record(
 }
 
 function later(ctx: ApiContext, delayMs: number, fn: () => void): void {
-  if (delayMs <= 0) return fn();
+  if (delayMs <= 0) {
+    fn();
+    return;
+  }
   const t = setTimeout(() => {
     ctx.timers.delete(t);
     fn();

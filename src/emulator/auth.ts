@@ -11,7 +11,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function signatureOf(appSecret: string, nonce: string, timestamp: string): string {
+function signatureOf(appSecret: string, nonce: string, timestamp: string): string {
   return createHash('sha1').update(appSecret + nonce + timestamp).digest('hex');
 }
 

@@ -11,7 +11,7 @@ import type { FaultConfig } from './types.js';
 const rate = z.number().min(0).max(1);
 const ms = z.number().int().min(0).max(600_000);
 
-export const faultConfigSchema = z
+const faultConfigSchema = z
   .strictObject({
     latencyMs: ms.optional(),
     jitterMs: ms.optional(),
@@ -33,7 +33,7 @@ export const faultConfigSchema = z
   });
 
 /** Validates a FaultConfig from any source; the error names each bad field. */
-export function parseFaultConfig(input: unknown): FaultConfig {
+function parseFaultConfig(input: unknown): FaultConfig {
   const r = faultConfigSchema.safeParse(input);
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => `${i.path.join('.') || 'faults'}: ${i.message}`);
@@ -54,7 +54,7 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-export type FaultKind = 'error' | 'timeout' | 'reset' | 'rate-limit-burst';
+type FaultKind = 'error' | 'timeout' | 'reset' | 'rate-limit-burst';
 
 export interface FaultDecision {
   /** Delay before the answer (or before the reset), ms. */

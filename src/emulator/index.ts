@@ -17,16 +17,13 @@ import type { Emulator, EmulatorLimits, EmulatorOptions, FaultConfig } from './t
 export type {
   CallRecord,
   Emulator,
-  EmulatorGroup,
-  EmulatorLimits,
   EmulatorOptions,
   EmulatorSnapshot,
   FaultConfig,
 } from './types.js';
 export { EmulatorError } from './errors.js';
-export { parseFaultConfig } from './faults.js';
 
-export const DEFAULT_LIMITS: Readonly<EmulatorLimits> = Object.freeze({
+const DEFAULT_LIMITS: Readonly<EmulatorLimits> = Object.freeze({
   maxMembersPerGroup: 3000,
   maxIdsPerCall: 1000,
   maxBodyBytes: 100 * 1024,
@@ -37,7 +34,7 @@ export const DEFAULT_LIMITS: Readonly<EmulatorLimits> = Object.freeze({
 });
 
 /** RongCloud's documented rate: 100 requests per second. */
-export const DEFAULT_RATE_LIMIT = 100;
+const DEFAULT_RATE_LIMIT = 100;
 
 function checkOptions(o: EmulatorOptions): EmulatorLimits {
   const problems: string[] = [];

@@ -15,7 +15,7 @@ import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Secret } from '../config/secret.js';
 
-export const SESSION_COOKIE = 'rongsync_session';
+const SESSION_COOKIE = 'rongsync_session';
 /** How long a console login lasts. */
 export const SESSION_TTL_MS = 12 * 3600_000;
 
@@ -58,14 +58,14 @@ export function newSession(token: Secret, now: number): string {
   return `${expires}.${sessionMac(token, expires)}`;
 }
 
-export function validSession(token: Secret, value: string, now: number): boolean {
+function validSession(token: Secret, value: string, now: number): boolean {
   const m = /^(\d{13,16})\.([A-Za-z0-9_-]{43})$/.exec(value);
   if (!m) return false;
   const expires = Number(m[1]);
   return expires > now && sameSecret(m[2]!, sessionMac(token, expires));
 }
 
-export function readCookie(request: FastifyRequest, name: string): string | undefined {
+function readCookie(request: FastifyRequest, name: string): string | undefined {
   for (const part of (request.headers.cookie ?? '').split(';')) {
     const i = part.indexOf('=');
     if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();

@@ -25,15 +25,25 @@ interface ErrorBody {
 export function errorHandler(logger: Logger) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
     const send = (status: number, body: ErrorBody & Record<string, unknown>) => void reply.code(status).type('application/json; charset=utf-8').send(body);
-    if (error instanceof HttpError) return send(error.status, { error: error.kind, message: error.message });
-    if (error instanceof NotQuarantinedError) return send(409, { error: error.kind, message: error.message, problems: error.problems });
+    if (error instanceof HttpError) {
+      send(error.status, { error: error.kind, message: error.message });
+      return;
+    }
+    if (error instanceof NotQuarantinedError) {
+      send(409, { error: error.kind, message: error.message, problems: error.problems });
+      return;
+    }
     const status = (error as FastifyError).statusCode;
     // Fastify's own refusals (malformed JSON, body too large, bad content type) are the client's.
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return send(status, { error: (error as FastifyError).code?.toLowerCase() ?? 'bad_request', message: error.message });
+      send(status, { error: (error as FastifyError).code?.toLowerCase() ?? 'bad_request', message: error.message });
+      return;
     }
     logger.error({ err: error, method: request.method, route: request.routeOptions.url }, 'HTTP request failed');
-    if (error instanceof RongsyncError) return send(503, { error: error.kind, message: error.message });
+    if (error instanceof RongsyncError) {
+      send(503, { error: error.kind, message: error.message });
+      return;
+    }
     send(500, { error: 'internal_error', message: 'internal error; the server log has the details' });
   };
 }

@@ -70,7 +70,7 @@ async function execute(remote: RemoteGroups, call: PlannedCall): Promise<void> {
 }
 
 /** A few words for the in-doubt mark: what was sent. */
-export function describeWrite(call: PlannedCall): string {
+function describeWrite(call: PlannedCall): string {
   switch (call.kind) {
     case 'create':
       return `create with ${call.memberIds.length} member(s)`;

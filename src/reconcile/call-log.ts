@@ -19,7 +19,7 @@ export interface CallAttempt {
 }
 
 /** Outcome key used in run counts: "ok", "rate_limited", "timeout", "transport_error", or the code. */
-export function outcomeKey(a: CallAttempt): string {
+function outcomeKey(a: CallAttempt): string {
   if (a.outcome === 'remote_error') return String(a.code ?? a.httpStatus ?? 'remote_error');
   return a.outcome;
 }

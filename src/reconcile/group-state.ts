@@ -81,7 +81,7 @@ export const CONDITION_ORDER: readonly GroupCondition[] = [
 ];
 
 /** Conditions that are known drift: everything but in_sync and unchecked. */
-export const DRIFT_CONDITIONS: readonly GroupCondition[] = CONDITION_ORDER.filter((c) => c !== 'in_sync' && c !== 'unchecked');
+const DRIFT_CONDITIONS: readonly GroupCondition[] = CONDITION_ORDER.filter((c) => c !== 'in_sync' && c !== 'unchecked');
 
 /**
  * The one definition of a group's condition, as SQL over `s` (rongsync_group_state) and `d`
@@ -231,11 +231,6 @@ export async function listGroups(prisma: Db, options: { condition?: GroupConditi
     desiredMembers: r.desired,
     remoteMembers: r.remote,
   }));
-}
-
-/** One group's bookkeeping row, or null. */
-export async function loadGroupState(prisma: Db, groupId: string) {
-  return prisma.groupState.findUnique({ where: { groupId } });
 }
 
 /** Operator: never write these groups (they are still observed and reported). */

@@ -5,7 +5,7 @@ import { untilDatabaseAnswers } from '../db/retry.js';
 import type { Logger } from '../log/logger.js';
 
 /** How long a run waits for the database to come back to record its end. */
-export const RECORD_DEADLINE_MS = 30_000;
+const RECORD_DEADLINE_MS = 30_000;
 
 export function recordFinalRun<T>(log: Logger, write: () => Promise<T>): Promise<T> {
   return untilDatabaseAnswers(write, { logger: log, what: 'record the end of the run', deadlineMs: RECORD_DEADLINE_MS });

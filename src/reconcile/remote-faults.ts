@@ -30,7 +30,7 @@ export class CredentialsRefusedError extends RongsyncError {
 }
 
 /** RongCloud gave no answer at all: the network, RONGCLOUD_API_URL, or RongCloud itself. */
-export class RongCloudUnreachableError extends RongsyncError {
+class RongCloudUnreachableError extends RongsyncError {
   readonly host: string;
 
   constructor(cause: TransportError) {

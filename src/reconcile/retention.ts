@@ -12,7 +12,7 @@ export interface PruneResult {
   calls: number;
 }
 
-export const PRUNE_BATCH = 5000;
+const PRUNE_BATCH = 5000;
 
 const DAY_MS = 86_400_000;
 

@@ -22,7 +22,7 @@ export class RunLockLostError extends RongsyncError {
   }
 }
 
-export interface RunLockHandle {
+interface RunLockHandle {
   /** Aborts (with a RunLockLostError) when the lock's session errors, ends or stops answering. */
   lost: AbortSignal;
   /** Unlocks and closes the session; never throws. */

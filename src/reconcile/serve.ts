@@ -47,7 +47,7 @@ export interface ServiceOptions {
 const FIRST_RETRY_MS = 1000;
 
 /** How many groups each cron run verifies so that all are read once per period. */
-export function verificationSliceSize(totalGroups: number, cronIntervalMs: number, periodMs: number): number {
+function verificationSliceSize(totalGroups: number, cronIntervalMs: number, periodMs: number): number {
   if (totalGroups === 0) return 0;
   return Math.ceil((totalGroups * Math.max(cronIntervalMs, 1000)) / periodMs);
 }

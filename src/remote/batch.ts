@@ -41,7 +41,7 @@ function isLowSurrogate(c: number): boolean {
 }
 
 /** Bytes of one `key=value` pair, without the `&` that separates it from the next. */
-export function formPairBytes(key: string, value: string): number {
+function formPairBytes(key: string, value: string): number {
   return formEncodedBytes(key) + 1 + formEncodedBytes(value);
 }
 

@@ -14,7 +14,6 @@ import { groupMembersSchema, inputSchemas, okSchema, userGroupsSchema, validateI
 import { Transport, type AttemptEvent } from './transport.js';
 
 export type { AttemptEvent } from './transport.js';
-export type { AttemptOutcome } from './classify.js';
 
 export interface GroupClientOptions {
   appKey: string;

@@ -12,11 +12,11 @@ export interface SignedHeaders {
 }
 
 /** 18 hex chars: the documented maximum nonce length, 72 random bits. */
-export function newNonce(): string {
+function newNonce(): string {
   return randomBytes(9).toString('hex');
 }
 
-export function signature(appSecret: Secret, nonce: string, timestamp: string): string {
+function signature(appSecret: Secret, nonce: string, timestamp: string): string {
   return createHash('sha1').update(appSecret.reveal() + nonce + timestamp).digest('hex');
 }
 

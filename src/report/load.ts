@@ -11,7 +11,7 @@ export type ReportDb = Pick<PrismaClient, 'run' | 'driftItem'>;
  * Order of drift kinds in a report: what was done or needs doing first, then what was only
  * observed. Kinds the reconciler adds later sort after these, alphabetically.
  */
-export const KIND_ORDER: readonly DriftKind[] = [
+const KIND_ORDER: readonly DriftKind[] = [
   'missing_group',
   'members',
   'name',
@@ -157,7 +157,7 @@ function summarize(run: RunRow): RunSummary {
 }
 
 /** Items by kind (KIND_ORDER), then group id by code unit (locale-independent, stable). */
-export function compareItems(a: DriftReportItem, b: DriftReportItem): number {
+function compareItems(a: DriftReportItem, b: DriftReportItem): number {
   const ka = kindRank(a.kind);
   const kb = kindRank(b.kind);
   if (ka !== kb) return ka - kb;

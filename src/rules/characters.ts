@@ -35,7 +35,7 @@ const IN_NAME = new RegExp(`[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f
 /** What is escaped whenever app data is shown. */
 const UNSAFE_TO_SHOW = new RegExp(ID_FORBIDDEN_CHARS, 'g');
 
-export type CharClass = 'control character' | 'line separator' | 'bidirectional control' | 'unpaired surrogate';
+type CharClass = 'control character' | 'line separator' | 'bidirectional control' | 'unpaired surrogate';
 
 export interface ForbiddenChar {
   /** Position in UTF-16 code units. */
@@ -70,7 +70,7 @@ export function forbiddenInName(s: string): ForbiddenChar | null {
 }
 
 /** "U+000A". */
-export function codeLabel(code: number): string {
+function codeLabel(code: number): string {
   return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 

@@ -23,7 +23,7 @@ export function utf8Length(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
-export function measure(s: string, unit: LengthUnit): number {
+function measure(s: string, unit: LengthUnit): number {
   return unit === 'utf8' ? utf8Length(s) : utf16Length(s);
 }
 

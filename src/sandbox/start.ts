@@ -15,7 +15,7 @@ import { lockDataDir, makeDir, type DataDirLock } from './data-dir.js';
 import { EmbeddedPostgres, type StartOptions } from './embedded-postgres.js';
 
 /** The database the app and rongsync use on the embedded server. */
-export const SANDBOX_DATABASE = 'rongsync';
+const SANDBOX_DATABASE = 'rongsync';
 /** Credentials of the sandbox emulator (it is not RongCloud: nothing secret about them). */
 export const SANDBOX_APP_KEY = 'sandbox';
 export const SANDBOX_APP_SECRET = 'sandbox-secret';

@@ -143,7 +143,7 @@ describe('rongsync report', () => {
     expect(ids((await cli(['report', '--list', '--trigger', 'cron'])).out)).toEqual([failed.id, f.inSyncRunId]);
     const bad = await cli(['report', '--list', '--status', 'failed']);
     expect(ids(bad.out)).toEqual([failed.id]);
-    expect(bad.out.split('\n')[1]).toMatch(/ failed +2s +0 +0 +0 +0  connect ECONNREFUSED 127\.0\.0\.1:5432$/);
+    expect(bad.out.split('\n')[1]).toMatch(/ failed +2s +0 +0 +0 +0 {2}connect ECONNREFUSED 127\.0\.0\.1:5432$/);
     expect(ids((await cli(['report', '--list', '--trigger', 'change', '--status', 'running'])).out)).toHaveLength(1);
 
     const none = await cli(['report', '--list', '--trigger', 'manual', '--status', 'failed']);

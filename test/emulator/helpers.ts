@@ -34,7 +34,7 @@ export function signedHeaders(o: SignOptions = {}): Record<string, string> {
 
 export type Form = Record<string, string | string[]> | Array<[string, string]>;
 
-export function formOf(form: Form): URLSearchParams {
+function formOf(form: Form): URLSearchParams {
   const body = new URLSearchParams();
   const entries = Array.isArray(form) ? form : Object.entries(form);
   for (const [k, v] of entries) {

@@ -9,7 +9,10 @@ describe('SlidingWindowLimiter', () => {
   it('admits N per sliding second, measured from each admitted request', () => {
     let now = 0;
     const limiter = new SlidingWindowLimiter(3, () => now);
-    const at = (t: number) => ((now = t), limiter.tryAcquire());
+    const at = (t: number) => {
+      now = t;
+      return limiter.tryAcquire();
+    };
     expect([at(0), at(100), at(200), at(300)]).toEqual([true, true, true, false]);
     expect(at(999)).toBe(false);
     expect(at(1000)).toBe(true); // t=0 left the window

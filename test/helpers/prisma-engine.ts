@@ -31,7 +31,7 @@ import type { MigrationList, SchemaFilter } from '@prisma/schema-engine-wasm';
 import type pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
-export type SchemaEngine = EngineModule.SchemaEngine;
+type SchemaEngine = EngineModule.SchemaEngine;
 export type { MigrationList } from '@prisma/schema-engine-wasm';
 
 export const NO_FILTERS: SchemaFilter = { externalTables: [], externalEnums: [] };
@@ -49,7 +49,7 @@ const wasmApi = (globalThis as unknown as {
   WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: WasmExports } }> };
 }).WebAssembly;
 
-export function loadSchemaEngine(): Promise<typeof EngineModule> {
+function loadSchemaEngine(): Promise<typeof EngineModule> {
   enginePromise ??= (async () => {
     const require = createRequire(import.meta.url);
     const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');

@@ -61,13 +61,13 @@ interface Dmmf {
   datamodel: { models: DmmfModel[]; enums: { name: string; dbName?: string | null }[]; indexes: DmmfIndex[] };
 }
 
-export function getDmmf(schemaText: string): Dmmf {
+function getDmmf(schemaText: string): Dmmf {
   return JSON.parse(get_dmmf(JSON.stringify({ prismaSchema: schemaText }))) as Dmmf;
 }
 
 // ─── The shared shape ──────────────────────────────────────────────────────────────────────────
 
-export interface ColumnShape {
+interface ColumnShape {
   /** As Postgres' format_type() prints it, e.g. `timestamp(6) with time zone`, `text[]`. */
   type: string;
   nullable: boolean;
@@ -75,7 +75,7 @@ export interface ColumnShape {
   default: string | null;
 }
 
-export interface ForeignKeyShape {
+interface ForeignKeyShape {
   name: string;
   columns: string[];
   refTable: string;
@@ -85,7 +85,7 @@ export interface ForeignKeyShape {
   onUpdate: string;
 }
 
-export interface IndexShape {
+interface IndexShape {
   name: string;
   columns: string[];
   unique: boolean;
@@ -93,7 +93,7 @@ export interface IndexShape {
   method: string;
 }
 
-export interface TableShape {
+interface TableShape {
   columns: Record<string, ColumnShape>;
   primaryKey: { name: string; columns: string[] } | null;
   foreignKeys: ForeignKeyShape[];

@@ -16,7 +16,7 @@ export interface TerminalOutcome {
  * of the line) — how a live progress line is redrawn and erased — so tests see the final screen.
  * Other escape sequences (colours) are kept as they are.
  */
-export function visibleScreen(screen: string): string {
+function visibleScreen(screen: string): string {
   return screen
     .split('\n')
     .map((line) => {

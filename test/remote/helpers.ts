@@ -11,7 +11,7 @@ export const APP_KEY = 'test-app-key';
 export const APP_SECRET = 'S3cr3t-never-printed';
 
 /** The defaults of src/config/schema.ts, taken from it. */
-export const LIMITS: GroupLimits = loadConfig({ DATABASE_URL: 'postgres://unused@127.0.0.1/unused' }).limits;
+const LIMITS: GroupLimits = loadConfig({ DATABASE_URL: 'postgres://unused@127.0.0.1/unused' }).limits;
 
 export type Emu = Awaited<ReturnType<typeof startEmulator>>;
 

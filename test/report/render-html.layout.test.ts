@@ -74,6 +74,7 @@ describe('html report in Chromium', () => {
 
   it('shows the deletion guard once, above the table, and not again in the blocked rows', async () => {
     const page = await open(1280);
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as a reader sees it (CSS applied), which textContent is not
     const text = await page.evaluate(() => document.body.innerText);
     expect(count(text, 'this plan would remove')).toBe(1);
     expect(count(text, '--allow-deletes')).toBe(1);
@@ -81,6 +82,7 @@ describe('html report in Chromium', () => {
     const notice = await page.evaluate(() => {
       const n = document.querySelector('.notice.guard');
       const table = document.querySelector('table.items');
+      // biome-ignore lint/performance/useDomNodeTextContent: the text as a reader sees it (CSS applied), which textContent is not
       return n && table ? { text: (n as HTMLElement).innerText, above: n.getBoundingClientRect().bottom <= table.getBoundingClientRect().top } : null;
     });
     expect(notice?.above).toBe(true);
@@ -111,6 +113,7 @@ describe('html report in Chromium', () => {
 
   it('shows the CJK names in a font stack that has CJK faces', async () => {
     const page = await open(1280);
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as a reader sees it (CSS applied), which textContent is not
     const text = await page.evaluate(() => document.body.innerText);
     for (const name of Object.values(CJK)) expect(text).toContain(name);
     const family = await page.evaluate(() => getComputedStyle(document.body).fontFamily);

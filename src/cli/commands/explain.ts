@@ -43,7 +43,7 @@ const members = (m: string[]) => (m.length === 0 ? 'no members' : `${m.length} m
 const name = (s: string | null) => (s === null ? 'name unknown' : `"${t(s)}"`);
 const at = (d: Date | null) => formatTimestamp(d ? d.toISOString() : null);
 
-export function explainText(g: GroupExplanation, style: Style): string {
+function explainText(g: GroupExplanation, style: Style): string {
   const out: string[] = [];
   const cond = CONDITION_WORDS[g.condition];
   const colour = g.condition === 'in_sync' ? style.green : g.condition === 'unchecked' ? (s: string) => s : style.yellow;

@@ -59,7 +59,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
 }
 
 /** Planned calls listed one per line; the rest are counted (`plan --json` lists every one). */
-export const MAX_CALLS_LISTED = 50;
+const MAX_CALLS_LISTED = 50;
 
 /** Runs a plan (`plan`, `apply --dry-run`), prints it and sets the exit code. */
 export async function printPlan(ctx: CliContext, r: Reconciler, flags: ScopeFlags & { json?: boolean }, mode: 'detect' | 'dry-run', signal?: AbortSignal): Promise<void> {

@@ -27,7 +27,7 @@ export function scopeOf(flags: ScopeFlags): { groups?: string[]; full?: boolean 
 }
 
 /** Groups `plan` and `apply` show in full in their report; `rongsync report` shows every one. */
-export const MAX_GROUPS_SHOWN = 50;
+const MAX_GROUPS_SHOWN = 50;
 
 /** The run's drift report as text (the same renderer as `rongsync report`, bounded). */
 export async function reportText(prisma: PrismaClient, result: RunResult): Promise<string> {

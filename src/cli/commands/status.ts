@@ -37,7 +37,7 @@ const n = (x: number) => x.toLocaleString('en');
 const ago = (d: Date, now: Date) => `${formatDuration(Math.max(0, now.getTime() - d.getTime()))} ago`;
 const row = (label: string, text: string) => `${label.padEnd(10)} ${text}`;
 
-export function statusText(s: Status, now: Date, style: Style): string {
+function statusText(s: Status, now: Date, style: Style): string {
   const out: string[] = [`${style.bold('rongsync status')}  ${formatTimestamp(now.toISOString())}`, ''];
 
   const l = s.leaderSession;

@@ -8,14 +8,14 @@ import pg from 'pg';
 import { databaseTarget, FailedMigrationError, PendingMigrationsError, SchemaNotMigratedError, translateDatabaseError, type DatabaseError } from '../errors.js';
 import { readMigrations, type MigrationFile } from './files.js';
 
-export interface AppliedMigration {
+interface AppliedMigration {
   name: string;
   finishedAt: Date;
   /** The folder's migration.sql differs from what was applied. */
   edited: boolean;
 }
 
-export interface FailedMigration {
+interface FailedMigration {
   name: string;
   startedAt: Date;
   logs: string | null;

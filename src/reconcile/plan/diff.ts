@@ -15,7 +15,7 @@ export interface DiffContext {
   overLimitUsers: ReadonlyMap<string, number>;
 }
 
-export type DiffState = 'paused' | 'quarantined' | 'invalid_group' | 'unknown' | 'known';
+type DiffState = 'paused' | 'quarantined' | 'invalid_group' | 'unknown' | 'known';
 
 export interface GroupDiff {
   id: string;

@@ -10,7 +10,7 @@ import type { GuardBlock, PlanPolicy } from './types.js';
  * removing one member of four is 25 % of everything, and the guard must not make every ordinary
  * kick need approval. (A plan of ≤ 10 removals is easy to undo by hand.)
  */
-export const GUARD_SMALL_DELETES = 10;
+const GUARD_SMALL_DELETES = 10;
 
 export interface GuardResult {
   deletes: number;

@@ -160,7 +160,6 @@ export function syncCanSaveCalls(input: PlanInput): boolean {
 
 export function planReconcile(input: PlanInput): Plan {
   const { policy } = input;
-  const { limits } = policy;
   const { inputs, perCall, userIds, diffs, guard, blocked, syncLists, synced } = solve(input, false);
 
   // Emit: dismisses; per group create → invite → kick → refresh; then syncs.

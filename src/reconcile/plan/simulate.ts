@@ -4,7 +4,7 @@
 // the planner is responsible for (too many ids per call, renaming a group that does not exist).
 import type { GroupInput, PlannedCall } from './types.js';
 
-export interface SimGroup {
+interface SimGroup {
   /** null = unknown (as observed). */
   name: string | null;
   members: Set<string>;
@@ -35,7 +35,7 @@ export function modelFromObservations(groups: readonly GroupInput[]): RemoteMode
   return model;
 }
 
-export function cloneModel(model: RemoteModel): RemoteModel {
+function cloneModel(model: RemoteModel): RemoteModel {
   return new Map([...model].map(([id, g]) => [id, { name: g.name, members: new Set(g.members) }]));
 }
 

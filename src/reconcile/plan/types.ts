@@ -137,7 +137,7 @@ export interface GuardBlock {
   share: number;
 }
 
-export interface PlanTotals {
+interface PlanTotals {
   calls: number;
   byKind: Record<CallKind, number>;
   /** Memberships added by the plan (by create/invite or sync). */

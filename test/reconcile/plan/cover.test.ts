@@ -7,8 +7,12 @@ function isCover(p: CoverProblem, left: boolean[], right: boolean[]): boolean {
 }
 function costOf(p: CoverProblem, left: boolean[], right: boolean[]): number {
   let c = 0;
-  left.forEach((x, i) => x && (c += p.leftWeights[i]!));
-  right.forEach((x, j) => x && (c += p.rightWeights[j]!));
+  left.forEach((x, i) => {
+    if (x) c += p.leftWeights[i]!;
+  });
+  right.forEach((x, j) => {
+    if (x) c += p.rightWeights[j]!;
+  });
   return c;
 }
 function bruteForceCover(p: CoverProblem): number {

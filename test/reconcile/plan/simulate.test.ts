@@ -51,6 +51,6 @@ describe('simulate (RongCloud group semantics)', () => {
 describe('validation helpers', () => {
   it('accepts a user id of exactly the byte limit and rejects one byte more', () => {
     expect(userIdProblem('x'.repeat(64), LIMITS)).toBeNull();
-    expect(userIdProblem('x'.repeat(63) + 'é', LIMITS)).toBe('user id is 65 bytes; the limit is 64 (RONGCLOUD_USER_ID_MAX)');
+    expect(userIdProblem(`${'x'.repeat(63)}é`, LIMITS)).toBe('user id is 65 bytes; the limit is 64 (RONGCLOUD_USER_ID_MAX)');
   });
 });
