@@ -1,5 +1,5 @@
 // Opens the database the way every command uses it: one pg.Pool shared by the generated Prisma
-// client (through @prisma/adapter-pg) and by raw pg work (streaming, COPY). Connections that need
+// client (through @prisma/adapter-pg) and by the raw pg queries of the stores. Connections that need
 // their own session — LISTEN, the leader's and the run's advisory locks, the migration lock — are
 // NOT taken from this pool; they use `openSession` (see the stack notes: a session lock taken
 // through a pool lands on whichever connection ran it).

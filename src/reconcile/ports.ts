@@ -1,4 +1,4 @@
-// The side effects the reconciler needs, as small interfaces (STYLE habit 3). The real
+// The side effects the reconciler needs, as small interfaces. The real
 // implementations are GroupClient (src/remote/) and the Prisma-backed stores in this folder;
 // tests drive them with a real Postgres and the emulator over HTTP.
 

@@ -15,7 +15,7 @@ export interface DesiredGroup {
 
 /**
  * What RongCloud holds for one group. A failed read is `unknown` and is NEVER treated as an
- * empty group (STYLE habit 2): an unknown group gets no calls and blocks syncs of its users.
+ * empty group (an unknown state is never guessed): an unknown group gets no calls and blocks syncs of its users.
  */
 export type RemoteObservation =
   | {
@@ -123,7 +123,7 @@ export interface GroupPlan {
   invalid: InvalidItem[];
   /** Group-side calls planned for it (create/invite/kick/refresh/dismiss). */
   calls: number;
-  /** Users whose sync call converges (part of) this group. Addition to the brief's shape. */
+  /** Users whose sync call converges (part of) this group. */
   syncUsers: string[];
   /** Human-readable facts that are not errors (empty group, held removals, unknown reason…). Addition. */
   notes: string[];
