@@ -34,7 +34,7 @@ import type { RemoteGroups } from './reconcile/ports.js';
 import { leaderSession, type LeaderSession } from './reconcile/leader.js';
 import type { ProgressListener } from './reconcile/progress.js';
 import { pruneHistory, type PruneResult } from './reconcile/retention.js';
-import { logRateLimiting } from './reconcile/open.js';
+import { logRateLimiting } from './log/rate-limiting.js';
 import { sessionRunLock } from './reconcile/run-lock.js';
 import { runOnce, type BatchReport, type ReconcileDeps, type RunResult } from './reconcile/run.js';
 import { ReconcileService } from './reconcile/serve.js';
@@ -74,9 +74,11 @@ export interface PlanOptions {
   onBatch?: (batch: BatchReport) => void | Promise<void>;
   /** Hears the run's progress (groups and calls done of those known) as it goes. */
   onProgress?: ProgressListener;
+  /** Recorded as `apply --dry-run` rather than `plan` (the same run otherwise). */
+  dryRun?: boolean;
 }
 
-export interface ApplyOptions extends PlanOptions {
+export interface ApplyOptions extends Omit<PlanOptions, 'dryRun'> {
   /** Approve deletions over the mass-deletion guard for this run. */
   allowDeletes?: boolean;
 }
@@ -144,6 +146,8 @@ export interface Rongsync {
   report(run: number | 'latest'): Promise<RunReport | null>;
   runs(filter?: Partial<RunFilter>): Promise<RunSummary[]>;
   status(): Promise<Status>;
+  /** How fresh rongsync's knowledge of RongCloud is (what `plan` tells when nothing is pending). */
+  verification(): Promise<VerificationSummary>;
   groups(options?: { condition?: GroupCondition; after?: string; limit?: number; search?: string }): Promise<GroupListing[]>;
   /** Null when rongsync knows nothing of the group. `read` adds a fresh read from RongCloud. */
   explain(groupId: string, options?: { read?: boolean }): Promise<GroupExplanation | null>;
@@ -233,7 +237,7 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
     const calls: PlannedCall[] = [];
     const run = await runOnce(deps(), {
       trigger: 'manual',
-      mode: 'detect',
+      mode: o.dryRun ? 'dry-run' : 'detect',
       ...(o.groups?.length ? { groups: o.groups } : {}),
       ...(o.full ? { full: true } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
@@ -278,6 +282,7 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
       return s;
     },
     report: (run) => loadRunReport(prisma, run),
+    verification: () => verificationSummary(prisma),
     runs: (f = {}) => listRuns(prisma, { limit: 20, ...f }),
     async status() {
       const now = new Date();

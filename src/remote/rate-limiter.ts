@@ -17,7 +17,7 @@
 //   two calls cannot move them into the same second at the remote: at the configured 100/s,
 //   rongsync sends about 95/s and RongCloud never answers 1008 for rongsync's own traffic.
 //
-// Events, so the process can tell its operator (src/reconcile/open.ts logs them): `rateLimited`
+// Events, so the process can tell its operator (src/log/rate-limiting.ts logs them): `rateLimited`
 // on every 1008 / 429 reported, with the rate that follows; `recovered` once the rate is back to
 // the target after a slowdown.
 import { EventEmitter } from 'node:events';

@@ -5,7 +5,7 @@ import { renderMarkdown } from './render-markdown.js';
 import { renderText, type TextOptions } from './render-text.js';
 import type { RunReport } from './types.js';
 
-export { loadRunReport, type RunSummary } from './load.js';
+export type { RunSummary } from './load.js';
 export type * from './types.js';
 
 export const REPORT_FORMATS = ['text', 'json', 'md', 'html'] as const;

@@ -4,12 +4,9 @@
 // SIGTERM abort the run cleanly and exit 130 / 143. It shows its progress as it goes (a live line
 // on a terminal), then the run's report, "Apply complete: …" (what was done) and the verdict last.
 import type { Command } from 'commander';
-import { knownDrift } from '../../reconcile/group-state.js';
-import { openReconciler } from '../../reconcile/open.js';
 import type { RunProgress } from '../../reconcile/progress.js';
-import { runOnce, type RunResult } from '../../reconcile/run.js';
-import { applyVerdict } from '../../reconcile/verdict.js';
 import { emptyCallCounts } from '../../reconcile/plan/tally.js';
+import type { ApplyOutcome } from '../../rongsync.js';
 import type { CliContext } from '../context.js';
 import { onInterrupt } from '../interrupt.js';
 import { showRunProgress } from '../progress.js';
@@ -24,19 +21,16 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .option('--allow-deletes', 'approve kicks/dismisses over the mass-deletion guard for this run')
     .action(async (flags: ScopeFlags & { dryRun?: boolean; allowDeletes?: boolean }) => {
       const config = ctx.config();
-      const r = openReconciler(config, ctx.logger());
       const interrupt = onInterrupt(ctx);
       try {
-        if (flags.dryRun) return await printPlan(ctx, r, flags, 'dry-run', interrupt.signal);
-        const scope = scopeOf(flags);
+        if (flags.dryRun) return await printPlan(ctx, flags, 'dry-run', interrupt.signal);
+        const api = ctx.api();
         const progress = showRunProgress(ctx, 'apply');
-        let result: RunResult;
+        let outcome: ApplyOutcome;
         let last: RunProgress | undefined;
         try {
-          result = await runOnce(r.deps, {
-            trigger: 'manual',
-            mode: config.reconcile.mode,
-            ...scope,
+          outcome = await api.apply({
+            ...scopeOf(flags),
             ...(flags.allowDeletes ? { allowDeletes: true } : {}),
             signal: interrupt.signal,
             onProgress: progress.listener,
@@ -44,13 +38,11 @@ export function registerApply(program: Command, ctx: CliContext): void {
         } finally {
           last = progress.stop();
         }
+        const { run: result, verdict, knownDrift: known } = outcome;
         throwIfRemoteFault(result);
-        const prisma = r.db.prisma;
-        const known = await knownDrift(prisma, scope.groups ? { groupIds: scope.groups } : {});
-        const verdict = applyVerdict(result, known);
         const style = createStyle(ctx.color('stdout'));
         const applied = last?.applied ?? emptyCallCounts();
-        ctx.stdout.write(await reportText(prisma, result));
+        ctx.stdout.write(await reportText(api, result));
         ctx.stdout.write(knownDriftText(known, 'Still differing'));
         ctx.stdout.write(
           `\n${applyTally(
@@ -71,7 +63,6 @@ export function registerApply(program: Command, ctx: CliContext): void {
         interrupt.caught(e);
       } finally {
         interrupt.done();
-        await r.close();
       }
     });
 }

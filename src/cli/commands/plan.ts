@@ -3,15 +3,10 @@
 // (including groups whose remote state could not be read). SIGINT / SIGTERM abort the run cleanly
 // and exit 130 / 143.
 import type { Command } from 'commander';
-import { knownDrift } from '../../reconcile/group-state.js';
-import { openReconciler, type Reconciler } from '../../reconcile/open.js';
 import type { PlannedCall } from '../../reconcile/plan/types.js';
-import { runOnce, type RunResult } from '../../reconcile/run.js';
-import { verificationSummary } from '../../reconcile/shadow.js';
-import { planVerdict } from '../../reconcile/verdict.js';
-import { terminalSafe as t } from '../../report/format.js';
-import { loadRunReport } from '../../report/index.js';
 import { CallTally } from '../../reconcile/plan/tally.js';
+import { terminalSafe as t } from '../../report/format.js';
+import type { PlanOutcome } from '../../rongsync.js';
 import type { CliContext } from '../context.js';
 import { onInterrupt } from '../interrupt.js';
 import { showRunProgress } from '../progress.js';
@@ -45,15 +40,13 @@ export function registerPlan(program: Command, ctx: CliContext): void {
   addScopeFlags(program.command('plan').description('show what would change in RongCloud (writes nothing remote; exit 0 in sync, 2 drift, 1 error)'))
     .option('--json', 'print the plan as JSON')
     .action(async (flags: ScopeFlags & { json?: boolean }) => {
-      const r = openReconciler(ctx.config(), ctx.logger());
       const interrupt = onInterrupt(ctx);
       try {
-        await printPlan(ctx, r, flags, 'detect', interrupt.signal);
+        await printPlan(ctx, flags, 'detect', interrupt.signal);
       } catch (e) {
         interrupt.caught(e);
       } finally {
         interrupt.done();
-        await r.close();
       }
     });
 }
@@ -62,17 +55,17 @@ export function registerPlan(program: Command, ctx: CliContext): void {
 const MAX_CALLS_LISTED = 50;
 
 /** Runs a plan (`plan`, `apply --dry-run`), prints it and sets the exit code. */
-export async function printPlan(ctx: CliContext, r: Reconciler, flags: ScopeFlags & { json?: boolean }, mode: 'detect' | 'dry-run', signal?: AbortSignal): Promise<void> {
+export async function printPlan(ctx: CliContext, flags: ScopeFlags & { json?: boolean }, mode: 'detect' | 'dry-run', signal?: AbortSignal): Promise<void> {
+  const api = ctx.api();
   const scope = scopeOf(flags);
   const calls: PlannedCall[] = [];
   const tally = new CallTally();
   const progress = showRunProgress(ctx, mode === 'dry-run' ? 'apply --dry-run' : 'plan');
-  let result: RunResult;
+  let outcome: PlanOutcome;
   try {
-    result = await runOnce(r.deps, {
-      trigger: 'manual',
-      mode,
+    outcome = await api.plan({
       ...scope,
+      ...(mode === 'dry-run' ? { dryRun: true } : {}),
       onBatch: (b) => {
         for (const c of b.calls) {
           tally.add(c);
@@ -86,12 +79,10 @@ export async function printPlan(ctx: CliContext, r: Reconciler, flags: ScopeFlag
   } finally {
     progress.stop();
   }
-  const prisma = r.db.prisma;
-  const known = await knownDrift(prisma, scope.groups ? { groupIds: scope.groups } : {});
-  const verdict = planVerdict(result, known);
+  const { run: result, verdict, knownDrift: known } = outcome;
   ctx.exitCode = verdict.exitCode;
   if (flags.json) {
-    const report = await loadRunReport(prisma, result.runId);
+    const report = await api.report(result.runId);
     ctx.stdout.write(
       `${JSON.stringify(
         {
@@ -116,15 +107,15 @@ export async function printPlan(ctx: CliContext, r: Reconciler, flags: ScopeFlag
   throwIfRemoteFault(result);
   const style = createStyle(ctx.color('stdout'));
   const counts = tally.counts();
-  ctx.stdout.write(await reportText(prisma, result));
+  ctx.stdout.write(await reportText(api, result));
   if (counts.calls > 0) {
     ctx.stdout.write(`\nPlanned calls (${counts.calls}):\n`);
     for (const c of calls) ctx.stdout.write(`  ${describeCall(c)}\n`);
     if (counts.calls > calls.length) ctx.stdout.write(`  … and ${counts.calls - calls.length} more (\`rongsync plan --json\` lists every call)\n`);
     ctx.stdout.write('\nRun `rongsync apply` to make these changes.\n');
   }
-  if (verdict.inSync && result.counts.checked === 0) ctx.stdout.write(nothingPendingText(await verificationSummary(prisma), new Date()));
+  if (verdict.inSync && result.counts.checked === 0) ctx.stdout.write(nothingPendingText(await api.verification(), new Date()));
   ctx.stdout.write(knownDriftText(known, 'Known drift'));
   ctx.stdout.write(`\n${verdictLine(verdict, style)}\n`);
-  ctx.stdout.write(`${planTally(counts, r.deps.config.remote.rateLimitPerSecond, style)}\n`);
+  ctx.stdout.write(`${planTally(counts, api.config.remote.rateLimitPerSecond, style)}\n`);
 }

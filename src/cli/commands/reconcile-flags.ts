@@ -1,9 +1,9 @@
 // Flags shared by `plan` and `apply`, and the printing of a run's outcome.
 import type { Command } from 'commander';
 import { RongsyncError } from '../../errors.js';
-import { loadRunReport, renderReport } from '../../report/index.js';
+import { renderReport } from '../../report/index.js';
 import type { RunResult } from '../../reconcile/run.js';
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { Rongsync } from '../../rongsync.js';
 import type { GroupCondition, KnownDrift } from '../../reconcile/group-state.js';
 import type { VerificationSummary } from '../../reconcile/shadow.js';
 import { formatDuration, formatTimestamp, terminalSafe } from '../../report/format.js';
@@ -30,8 +30,8 @@ export function scopeOf(flags: ScopeFlags): { groups?: string[]; full?: boolean 
 const MAX_GROUPS_SHOWN = 50;
 
 /** The run's drift report as text (the same renderer as `rongsync report`, bounded). */
-export async function reportText(prisma: PrismaClient, result: RunResult): Promise<string> {
-  const report = await loadRunReport(prisma, result.runId);
+export async function reportText(api: Rongsync, result: RunResult): Promise<string> {
+  const report = await api.report(result.runId);
   return report ? renderReport(report, 'text', { maxItems: MAX_GROUPS_SHOWN }) : `run ${result.runId}: no report\n`;
 }
 

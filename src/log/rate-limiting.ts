@@ -1,46 +1,9 @@
-// Wires the real parts together for the CLI: one database pool, one remote client (one rate
-// budget for the whole process) whose every attempt lands in the call log, and whose rate
-// limiting by RongCloud is told to the operator in the log.
-import type { Config } from '../config/load.js';
-import { openDatabase, type Database } from '../db/client.js';
-import type { Logger } from '../log/logger.js';
-import { Throttle } from '../log/throttle.js';
-import { GroupClient } from '../remote/group-client.js';
+// RongCloud's rate limiting (1008) told to the operator in the log: a burst of 1008s is one warn
+// line with the slowed rate, then at most one tally per interval, and the return to the configured
+// rate once.
+import type { Logger } from './logger.js';
+import { Throttle } from './throttle.js';
 import type { RateLimitedEvent, RateLimiter } from '../remote/rate-limiter.js';
-import { CallLog } from './call-log.js';
-import { sessionRunLock } from './run-lock.js';
-import type { ReconcileDeps } from './run.js';
-
-export interface Reconciler {
-  deps: ReconcileDeps;
-  db: Database;
-  client: GroupClient;
-  close(): Promise<void>;
-}
-
-export function openReconciler(config: Config, logger: Logger): Reconciler {
-  const db = openDatabase(config.databaseUrl);
-  const callLog = new CallLog(db.prisma, logger);
-  let client: GroupClient;
-  try {
-    client = GroupClient.fromConfig(config, { onAttempt: callLog.record });
-  } catch (e) {
-    void db.close();
-    throw e;
-  }
-  const stopRateLog = logRateLimiting(client.limiter, logger);
-  return {
-    deps: { prisma: db.prisma, remote: client, callLog, config, logger, runLock: sessionRunLock(config.databaseUrl, logger) },
-    db,
-    client,
-    async close() {
-      stopRateLog();
-      await callLog.flush();
-      client.close();
-      await db.close();
-    },
-  };
-}
 
 /** Least time between two "rate limited" log lines: a burst of 1008s is one line, then a tally. */
 export const RATE_LOG_INTERVAL_MS = 10_000;

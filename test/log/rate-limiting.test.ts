@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/log/logger.js';
-import { RATE_LOG_INTERVAL_MS, logRateLimiting, openReconciler } from '../../src/reconcile/open.js';
+import { RATE_LOG_INTERVAL_MS, logRateLimiting } from '../../src/log/rate-limiting.js';
+import { GroupClient } from '../../src/remote/group-client.js';
 import { RateLimiter } from '../../src/remote/rate-limiter.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -50,12 +51,14 @@ describe('rate limiting in the log', () => {
       RONGCLOUD_MAX_RETRIES: '20',
     });
     const log = jsonLog();
-    const r = openReconciler(config, log.logger);
+    const client = GroupClient.fromConfig(config);
+    const stopRateLog = logRateLimiting(client.limiter, log.logger);
     const started = Date.now();
     try {
-      await Promise.all(Array.from({ length: 80 }, (_, i) => r.client.join({ id: `g${i}`, memberId: `u${i}` })));
+      await Promise.all(Array.from({ length: 80 }, (_, i) => client.join({ id: `g${i}`, memberId: `u${i}` })));
     } finally {
-      await r.close(); // logs the tally still held back
+      stopRateLog(); // logs the tally still held back
+      client.close();
     }
     const elapsed = Date.now() - started;
     const refused = emulator.calls().filter((c) => c.code === 1008).length;
