@@ -34,6 +34,15 @@ describe('plan and apply', () => {
     expect(dry.out).toContain('create  g1 "One" with 2 member(s): a, b');
     expect(h.emulator.counts()['total'] ?? 0).toBe(0);
 
+    // --quiet: the closing lines only (verdict and tally), the same exit code.
+    const quiet = await cli('plan', '--quiet');
+    expect(quiet.code).toBe(2);
+    expect(quiet.out.trim().split('\n')).toHaveLength(2);
+    expect(quiet.out).toMatch(/^Plan: 1 group to create/m);
+    expect(quiet.out).not.toContain('create  g1');
+    // The dry run is recorded as such (report --list hides it with the plans).
+    expect(await h.t.sql(`SELECT mode FROM rongsync_runs ORDER BY id DESC LIMIT 2`)).toEqual([{ mode: 'detect' }, { mode: 'dry-run' }]);
+
     const apply = await cli('apply');
     expect(apply.code).toBe(0);
     expect(apply.out).toMatch(/g1/);
@@ -68,5 +77,15 @@ describe('plan and apply', () => {
     const r = await runCliCaptured(['plan'], { DATABASE_URL: h.t.url });
     expect(r.code).toBe(1);
     expect(r.err).toContain('RONGCLOUD_APP_KEY: is required to call RongCloud');
+  });
+
+  it('apply --quiet prints only the closing lines', async () => {
+    await h.t.sql(`INSERT INTO groups (id, name) VALUES ('gq', 'Quiet'); INSERT INTO group_members VALUES ('gq', 'a')`);
+    const quiet = await cli('apply', '--quiet');
+    expect(quiet.code).toBe(0);
+    const lines = quiet.out.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^Apply complete: /);
+    expect(h.remoteMembers()['gq']).toEqual(['a']);
   });
 });

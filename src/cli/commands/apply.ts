@@ -42,8 +42,10 @@ export function registerApply(program: Command, ctx: CliContext): void {
         throwIfRemoteFault(result);
         const style = createStyle(ctx.color('stdout'));
         const applied = last?.applied ?? emptyCallCounts();
-        ctx.stdout.write(await reportText(api, result));
-        ctx.stdout.write(knownDriftText(known, 'Still differing'));
+        if (!flags.quiet) {
+          ctx.stdout.write(await reportText(api, result));
+          ctx.stdout.write(knownDriftText(known, 'Still differing'));
+        }
         ctx.stdout.write(
           `\n${applyTally(
             {

@@ -107,6 +107,10 @@ export async function printPlan(ctx: CliContext, flags: ScopeFlags & { json?: bo
   throwIfRemoteFault(result);
   const style = createStyle(ctx.color('stdout'));
   const counts = tally.counts();
+  if (flags.quiet) {
+    ctx.stdout.write(`${verdictLine(verdict, style)}\n${planTally(counts, api.config.remote.rateLimitPerSecond, style)}\n`);
+    return;
+  }
   ctx.stdout.write(await reportText(api, result));
   if (counts.calls > 0) {
     ctx.stdout.write(`\nPlanned calls (${counts.calls}):\n`);

@@ -11,12 +11,15 @@ import { formatDuration, formatTimestamp, terminalSafe } from '../../report/form
 export interface ScopeFlags {
   group?: string[];
   full?: boolean;
+  /** Only the closing lines (the tally and the verdict): for scripts and cron mails. */
+  quiet?: boolean;
 }
 
 export function addScopeFlags(cmd: Command): Command {
   return cmd
     .option('--group <id...>', 'only these groups (read from RongCloud first)')
-    .option('--full', 'every group, each read from RongCloud first (verifies everything now)');
+    .option('--full', 'every group, each read from RongCloud first (verifies everything now)')
+    .option('-q, --quiet', 'print only the closing lines: the tally and the verdict (the exit code says the rest)');
 }
 
 export function scopeOf(flags: ScopeFlags): { groups?: string[]; full?: boolean } {
