@@ -48,3 +48,16 @@ export function onInterrupt(ctx: CliContext): Interrupt {
     },
   };
 }
+
+/** The first SIGINT / SIGTERM of a long-running command; the handlers are removed then, so a second signal stops the process at once. */
+export function firstSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}

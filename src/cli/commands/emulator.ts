@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { startEmulator, type FaultConfig } from '../../emulator/index.js';
 import { ConfigError } from '../../errors.js';
 import type { CliContext } from '../context.js';
+import { firstSignal } from '../interrupt.js';
 
 interface EmulatorFlags {
   port: string;
@@ -57,18 +58,6 @@ function parseFlags(f: EmulatorFlags) {
   return { port, rateLimitPerSecond, seed, faults };
 }
 
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
-
 export function registerEmulator(program: Command, ctx: CliContext): void {
   program
     .command('emulator')
@@ -97,7 +86,7 @@ export function registerEmulator(program: Command, ctx: CliContext): void {
         faults,
         snapshotPath: flags.snapshot,
       });
-      const stopped = untilSignal();
+      const stopped = firstSignal();
       ctx.stdout.write(`rongsync emulator listening on ${emulator.url}\n`);
       const signal = await stopped;
       await emulator.close();

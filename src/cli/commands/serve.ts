@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { createHttpServer, type HttpServer } from '../../http/server.js';
 import type { ReconcileService } from '../../reconcile/serve.js';
 import type { CliContext } from '../context.js';
+import { firstSignal } from '../interrupt.js';
 import { progressLog } from '../progress.js';
 
 export interface RunServeOptions {
@@ -18,19 +19,6 @@ export interface RunServeOptions {
   openWithoutToken?: boolean;
   /** Told once the service runs (after a wait for the database); `http` is null when RONGSYNC_HTTP_PORT=0. */
   onStarted?: (started: { service: ReconcileService; http: HttpServer | null }) => void;
-}
-
-/** The first SIGINT / SIGTERM, after which the handlers are removed. */
-function firstSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      resolve(signal);
-    };
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
-  });
 }
 
 /** Runs the service and its HTTP server until `until`; the caller closes the library afterwards. */
