@@ -75,9 +75,10 @@ describe('rate', () => {
     expect(Object.keys(strict.state().groups)).toHaveLength(600);
     // On an idle machine not one call is refused (bench/quota.ts measures it: zero 1008 over a
     // 3000-call backlog). Here the emulator shares this process's event loop with the client, so
-    // when other test files load the machine a stall bunches arrivals; a 1008 is then retried.
+    // when other test files load the machine a stall bunches arrivals and some are refused (55 of
+    // 600 seen in a loaded suite), then retried. Unpaced, most of the burst would be refused.
     const refused = events.filter((e) => e.outcome === 'rate_limited').length;
-    expect(refused).toBeLessThanOrEqual(30);
+    expect(refused).toBeLessThan(150);
     expect(events.filter((e) => e.outcome !== 'ok' && e.outcome !== 'rate_limited')).toEqual([]);
   }, 30_000);
 
@@ -91,11 +92,12 @@ describe('rate', () => {
       Array.from({ length: 300 }, (_, i) => (i % 2 ? a : b).client.join({ id: `s${i}`, memberId: `u${i}` })),
     );
     const rate = steadyRate(emu.calls().map((c) => c.at));
-    // One budget for both: ~95/s (100 per 1.05 s window), far from the 200/s of two limiters. (The
-    // arrivals are timed by the in-process emulator: on a loaded machine they come slower, never
-    // faster, so the floor here is loose.)
+    // One budget for both: ~95/s (100 per 1.05 s window), far from the ~190/s of two limiters. The
+    // arrivals are timed by the in-process emulator, and a loaded machine bunches or delays them
+    // (106/s and 71/s seen in loaded suites), so the bounds only tell one budget from two; the
+    // window itself is checked on the limiter's own clock above.
     expect(rate).toBeGreaterThan(50);
-    expect(rate).toBeLessThan(105);
+    expect(rate).toBeLessThan(135);
     expect(limiter.stats().inFlight).toBe(0);
     a.client.close(); // does not close the shared limiter
     expect(() => limiter.stats()).not.toThrow();
