@@ -11,10 +11,6 @@ export type * from './types.js';
 export const REPORT_FORMATS = ['text', 'json', 'md', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-export function isReportFormat(value: string): value is ReportFormat {
-  return (REPORT_FORMATS as readonly string[]).includes(value);
-}
-
 /** `options` apply to the text format (the one shown on a terminal). */
 export function renderReport(report: RunReport, format: ReportFormat, options: TextOptions = {}): string {
   switch (format) {

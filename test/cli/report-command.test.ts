@@ -88,7 +88,7 @@ describe('rongsync report', () => {
   it('rejects an unknown format naming the flag and the allowed values', async () => {
     const r = await cli(['report', '--format', 'xml']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain('--format: "xml" is not a report format (use one of text, json, md, html');
+    expect(r.err).toBe("error: option '--format <format>' argument 'xml' is invalid. Allowed choices are text, json, md, html.\n");
     expect(r.out).toBe('');
   });
 
@@ -96,14 +96,14 @@ describe('rongsync report', () => {
     for (const run of ['abc', '0', '-3', '1.5', '99999999999']) {
       const r = await cli(['report', '--run', run]);
       expect(r.code, run).toBe(1);
-      expect(r.err, run).toContain(`--run: "${run}" is not a run id (use a positive integer or "latest"`);
+      expect(r.err, run).toBe(`error: option '--run <id>' argument '${run}' is invalid. not a run id (use a positive integer or "latest", e.g. --run 42)\n`);
     }
   });
 
   it('validates flags before needing the database', async () => {
     const r = await runCliCaptured(['report', '--format', 'pdf'], {});
     expect(r.code).toBe(1);
-    expect(r.err).toContain('--format: "pdf"');
+    expect(r.err).toContain("argument 'pdf' is invalid");
     expect(r.err).not.toContain('DATABASE_URL');
   });
 

@@ -6,16 +6,16 @@ import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ConfigError, RongsyncError } from '../../errors.js';
 import { formatDuration, formatTimestamp, terminalSafe } from '../../report/format.js';
-import { REPORT_FORMATS, isReportFormat, renderReport, type ReportFormat, type RunSummary } from '../../report/index.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat, type RunSummary } from '../../report/index.js';
 import { RUN_STATUSES, RUN_TRIGGERS } from '../../report/load.js';
 import type { RunStatus, RunTrigger } from '../../report/types.js';
 import type { CliContext } from '../context.js';
 
 interface ReportOptions {
   /** @default 'latest' */
-  run: string;
+  run: number | 'latest';
   /** @default 'text' */
-  format: string;
+  format: ReportFormat;
   output?: string;
   list?: boolean;
   /** @default 20 */
@@ -32,8 +32,8 @@ export function registerReport(program: Command, ctx: CliContext): void {
   program
     .command('report')
     .description('show a reconcile run as a drift report (default: the latest finished run, as text)')
-    .option('--run <id>', 'run id, or "latest"', 'latest')
-    .option('--format <format>', `output format: ${REPORT_FORMATS.join(', ')}`, 'text')
+    .addOption(new Option('--run <id>', 'run id, or "latest"').default('latest' as const).argParser(parseRun))
+    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('-o, --output <file>', 'write the report to FILE instead of stdout')
     .option('--list', 'list recent runs as a table instead of showing one')
     .addOption(new Option('--limit <n>', `runs shown by --list (1 to ${MAX_LIMIT})`).default(20).argParser(parseLimit))
@@ -57,8 +57,8 @@ export function registerReport(program: Command, ctx: CliContext): void {
         throw new ConfigError(['--trigger, --status and --include-plans filter --list; add --list (e.g. rongsync report --list --status failed)']);
       }
 
-      const which = parseRun(opts.run);
-      const format = parseFormat(opts.format);
+      const which = opts.run;
+      const format = opts.format;
       const report = await ctx.api().report(which);
       if (report === null) {
         throw which === 'latest' ? noRuns() : new RongsyncError('run_not_found', `run ${which} not found (list runs with \`rongsync report --list\`)`);
@@ -89,14 +89,7 @@ function noRuns(): RongsyncError {
 function parseRun(value: string): number | 'latest' {
   if (value === 'latest') return value;
   if (/^[1-9]\d{0,9}$/.test(value) && Number(value) <= 2_147_483_647) return Number(value);
-  throw new ConfigError([`--run: ${JSON.stringify(value)} is not a run id (use a positive integer or "latest", e.g. --run 42)`]);
-}
-
-function parseFormat(value: string): ReportFormat {
-  if (isReportFormat(value)) return value;
-  throw new ConfigError([
-    `--format: ${JSON.stringify(value)} is not a report format (use one of ${REPORT_FORMATS.join(', ')}, e.g. --format html)`,
-  ]);
+  throw new InvalidArgumentError('not a run id (use a positive integer or "latest", e.g. --run 42)');
 }
 
 function parseLimit(value: string): number {
