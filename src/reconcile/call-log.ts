@@ -2,6 +2,7 @@
 // with the run in progress, and keeps per-run counts by endpoint and outcome for the run record.
 // Inserts are buffered and flushed in batches so logging never sits on the call path.
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { DatabaseError } from '../db/errors.js';
 import type { Logger } from '../log/logger.js';
 
 /** Structurally the remote client's AttemptEvent. */
@@ -23,6 +24,11 @@ function outcomeKey(a: CallAttempt): string {
   if (a.outcome === 'remote_error') return String(a.code ?? a.httpStatus ?? 'remote_error');
   return a.outcome;
 }
+
+/** Attempts kept in memory while the database is away (at 100 calls/s, ~8 minutes of them). */
+const MAX_PENDING = 50_000;
+/** How soon a write the database refused is tried again. */
+const RETRY_MS = 1_000;
 
 export class CallLog {
   readonly #prisma: PrismaClient;
@@ -85,8 +91,18 @@ export class CallLog {
           })),
         });
       } catch (e) {
-        // The call log is an audit trail, not a reason to stop reconciling: say so and go on.
-        this.#logger.error({ err: e, lost: batch.length }, 'could not write the remote call log');
+        // The call log is an audit trail, not a reason to stop reconciling. While the database is
+        // away (a restart, a failover) the attempts wait in memory, up to a bound, and go in once it
+        // is back; anything else (or past the bound) is dropped, and the log says how many.
+        const keep = e instanceof DatabaseError && e.transient ? Math.max(0, MAX_PENDING - this.#buffer.length) : 0;
+        const lost = batch.length - Math.min(keep, batch.length);
+        if (keep > 0) {
+          this.#buffer = [...batch.slice(batch.length - Math.min(keep, batch.length)), ...this.#buffer];
+          // Unref: a database that never comes back must not keep a stopping process alive.
+          this.#timer ??= setTimeout(() => void this.flush(), RETRY_MS).unref();
+        }
+        if (lost > 0) this.#logger.error({ err: e, lost }, 'could not write the remote call log');
+        else this.#logger.warn({ err: e, waiting: this.#buffer.length }, 'the remote call log waits for the database');
       }
     });
     return this.#flushing;

@@ -146,6 +146,12 @@ it('serve keeps going through a fast and an immediate restart; no change is lost
       for (const f of cut) {
         expect(`${f.status} | ${f.error}`).toMatch(/^(failed \| (lost the database connection to|cannot reach the database server at|lost the run lock)|aborted \| aborted: lost leadership \(leader connection lost: )/);
       }
+      // The call log kept its records through the restarts (attempts made while the server was
+      // away wait in memory): every group's create is there.
+      await waitFor(async () => {
+        const { rows: logged } = await c.query<{ n: number }>(`SELECT count(DISTINCT group_id)::int AS n FROM rongsync_remote_calls WHERE endpoint = '/group/create.json' AND outcome = 'ok'`);
+        return logged[0]!.n === ids.length;
+      }, 'every create in the call log', 20_000);
       console.log(`restart figures: ${JSON.stringify(figures)}; runs ${JSON.stringify(rows)}; app writes retried while the server was down: ${writer.failures()}; committed ${ids.length}, lost ${lost.length}`);
     } finally {
       await c.end();
