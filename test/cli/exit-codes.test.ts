@@ -11,8 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 beforeEach(async () => {
-  await h.t.sql('TRUNCATE groups CASCADE');
-  await h.t.sql('TRUNCATE rongsync_changes, rongsync_remote_groups, rongsync_group_state, rongsync_runs, rongsync_in_doubt CASCADE');
+  await h.t.reset();
   h.emulator.reset();
 });
 /** Output with line folding undone (the text report wraps long reasons at 80 columns). */

@@ -46,8 +46,7 @@ describe('closing lines, in Terraform\'s spirit', () => {
   // No per-user syncs (the counts below are per group), deletions approved (the guard has its own tests).
   const env = () => ({ ...h.env, RONGSYNC_SYNC_CALLS: 'false', RONGSYNC_ALLOW_DELETES: 'true' });
   beforeEach(async () => {
-    await h.t.sql('TRUNCATE groups CASCADE');
-    await h.t.sql('TRUNCATE rongsync_changes, rongsync_remote_groups, rongsync_group_state, rongsync_runs, rongsync_in_doubt CASCADE');
+    await h.t.reset();
     h.emulator.reset();
   });
 

@@ -26,8 +26,7 @@ afterAll(async () => {
   await h.close();
 });
 beforeEach(async () => {
-  await h.t.sql('TRUNCATE groups CASCADE');
-  await h.t.sql('TRUNCATE rongsync_changes, rongsync_remote_groups, rongsync_group_state, rongsync_runs, rongsync_in_doubt CASCADE');
+  await h.t.reset();
   h.emulator.reset();
 });
 

@@ -47,6 +47,11 @@ export interface TestDatabase extends EmptyDatabase {
   db: Database;
   /** Runs raw SQL as the application would (its own connection, not rongsync's code). */
   sql<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /**
+   * Empties the app's tables and every table of rongsync's (change log included: emptying the
+   * app's tables logs changes of its own), as a fresh database has them — for a beforeEach.
+   */
+  reset(): Promise<void>;
 }
 
 /** A new database with every migration applied, and an open rongsync Database on it. */
@@ -60,6 +65,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     db,
     async sql(text, params) {
       return (await appPool.query(text, params)).rows;
+    },
+    async reset() {
+      await appPool.query('TRUNCATE groups, group_members CASCADE');
+      const { rows } = await appPool.query<{ name: string }>(
+        `SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'rongsync\\_%'`,
+      );
+      await appPool.query(`TRUNCATE ${rows.map((r) => r.name).join(', ')} CASCADE`);
     },
     async drop() {
       await db.close();

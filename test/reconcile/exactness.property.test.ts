@@ -56,8 +56,7 @@ describe('reconcile against the emulator', () => {
   it('converges exactly, with exactly the planned calls', async () => {
     await fc.assert(
       fc.asyncProperty(state, state, state, async (remote, desired, next) => {
-        await h.t.sql('TRUNCATE groups CASCADE');
-        await h.t.sql('TRUNCATE rongsync_changes, rongsync_remote_groups, rongsync_group_state, rongsync_runs CASCADE');
+        await h.t.reset();
         h.emulator.reset();
         h.emulator.load({
           groups: Object.fromEntries(

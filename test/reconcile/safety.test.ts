@@ -9,8 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 beforeEach(async () => {
-  await h.t.sql('TRUNCATE groups CASCADE');
-  await h.t.sql('TRUNCATE rongsync_changes, rongsync_remote_groups, rongsync_group_state, rongsync_runs CASCADE');
+  await h.t.reset();
   h.emulator.reset();
 });
 
