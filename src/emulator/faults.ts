@@ -35,7 +35,8 @@ const faultConfigSchema = z
 /** Validates a FaultConfig from any source; the error names each bad field. */
 function parseFaultConfig(input: unknown): FaultConfig {
   const r = faultConfigSchema.safeParse(input);
-  if (r.success) return r.data;
+  // A field given as undefined is a field not given.
+  if (r.success) return Object.fromEntries(Object.entries(r.data).filter(([, v]) => v !== undefined));
   const problems = r.error.issues.map((i) => `${i.path.join('.') || 'faults'}: ${i.message}`);
   throw new EmulatorError(
     `invalid fault config: ${problems.join('; ')} (e.g. {"errorRate":0.1,"latencyMs":20})`,

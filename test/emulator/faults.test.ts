@@ -8,7 +8,7 @@ import { admin, post, start } from './helpers.js';
 
 const running: Emulator[] = [];
 async function emulator(faults?: FaultConfig, seed?: number): Promise<Emulator> {
-  const em = await start({ faults, seed });
+  const em = await start({ ...(faults ? { faults } : {}), ...(seed !== undefined ? { seed } : {}) });
   running.push(em);
   return em;
 }

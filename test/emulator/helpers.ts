@@ -60,7 +60,7 @@ export async function post(
     method: 'POST',
     headers: { ...signedHeaders(o), 'content-type': 'application/x-www-form-urlencoded' },
     body: o.body ?? formOf(form).toString(),
-    signal: o.signal,
+    ...(o.signal ? { signal: o.signal } : {}),
   });
   return { status: res.status, body: (await res.json()) as Reply['body'], headers: res.headers };
 }
@@ -74,8 +74,7 @@ export async function admin<T = unknown>(
 ): Promise<{ status: number; body: T }> {
   const res = await fetch(`${em.url}/_emulator/${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
   return { status: res.status, body: (await res.json()) as T };
 }

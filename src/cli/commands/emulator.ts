@@ -44,14 +44,15 @@ function parseFlags(f: EmulatorFlags) {
   const port = int('port', f.port, 0, 65535, '9200')!;
   const rateLimitPerSecond = int('rate-limit', f.rateLimit, 0, 10_000_000, '100')!;
   const seed = int('seed', f.seed, 0, 2 ** 32 - 1, '42');
-  const faults: FaultConfig = {
+  const given = {
     latencyMs: int('latency', f.latency, 0, 600_000, '50'),
     jitterMs: int('jitter', f.jitter, 0, 600_000, '20'),
     errorRate: fraction('error-rate', f.errorRate),
     timeoutRate: fraction('timeout-rate', f.timeoutRate),
     resetRate: fraction('reset-rate', f.resetRate),
   };
-  for (const k of Object.keys(faults) as Array<keyof FaultConfig>) if (faults[k] === undefined) delete faults[k];
+  // Only the flags given: a fault left out is off, not "undefined".
+  const faults: FaultConfig = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
   const rates = (faults.errorRate ?? 0) + (faults.timeoutRate ?? 0) + (faults.resetRate ?? 0);
   if (problems.length === 0 && rates > 1) problems.push(`--error-rate + --timeout-rate + --reset-rate: ${rates} exceeds 1 (e.g. --error-rate 0.05 --timeout-rate 0.01)`);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -82,9 +83,9 @@ export function registerEmulator(program: Command, ctx: CliContext): void {
         host: flags.host,
         port,
         rateLimitPerSecond,
-        seed,
         faults,
-        snapshotPath: flags.snapshot,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(flags.snapshot !== undefined ? { snapshotPath: flags.snapshot } : {}),
       });
       const stopped = firstSignal();
       ctx.stdout.write(`rongsync emulator listening on ${emulator.url}\n`);
