@@ -143,7 +143,8 @@ export interface Rongsync {
   apply(options?: ApplyOptions): Promise<ApplyOutcome>;
   /** Starts the service: leader election, change notifications, the cron schedule. */
   serve(options?: ServeOptions): Promise<ReconcileService>;
-  report(run: number | 'latest'): Promise<RunReport | null>;
+  /** A run's drift report; `maxItems` reads only the first items (the report says how many in all, `itemsTotal`). */
+  report(run: number | 'latest', options?: { maxItems?: number }): Promise<RunReport | null>;
   runs(filter?: Partial<RunFilter>): Promise<RunSummary[]>;
   status(): Promise<Status>;
   /** How fresh rongsync's knowledge of RongCloud is (what `plan` tells when nothing is pending). */
@@ -281,7 +282,7 @@ export function createRongsync(options: RongsyncOptions = {}): Rongsync {
       await s.start();
       return s;
     },
-    report: (run) => loadRunReport(prisma, run),
+    report: (run, o = {}) => loadRunReport(prisma, run, new Date(), o),
     verification: () => verificationSummary(prisma),
     runs: (f = {}) => listRuns(prisma, { limit: 20, ...f }),
     async status() {

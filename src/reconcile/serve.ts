@@ -1,7 +1,7 @@
 // The long-running service: campaigns for leadership; while leader, it LISTENs for change
 // notifications and reconciles the dirty groups — at once after a quiet moment, after a short
-// debounce while a run is in flight (planning from the shadow, no reads first), and runs the node-cron schedule that drains every dirty group plus a
-// verification slice. Runs are strictly sequential (one queue); a change that arrives during a
+// debounce while a run is in flight (planning from the shadow, no reads first) — and runs the
+// node-cron schedule that drains every dirty group plus a verification slice. Runs are strictly sequential (one queue); a change that arrives during a
 // run triggers one more run after it. Losing leadership or SIGTERM aborts the run in flight.
 //
 // The database may go away at any time (restart, failover, a killed session): that is never fatal.

@@ -50,11 +50,13 @@ export async function loadRunReport(
   prisma: ReportDb,
   which: number | 'latest',
   now: Date = new Date(),
+  options: { maxItems?: number } = {},
 ): Promise<RunReport | null> {
   const run = which === 'latest' ? await latestRun(prisma) : await prisma.run.findUnique({ where: { id: which } });
   if (run === null) return null;
 
-  const rows = await prisma.driftItem.findMany({ where: { runId: run.id } });
+  const total = options.maxItems === undefined ? undefined : await prisma.driftItem.count({ where: { runId: run.id } });
+  const rows = total === undefined || total <= options.maxItems! ? await prisma.driftItem.findMany({ where: { runId: run.id } }) : await firstItems(prisma, run.id, options.maxItems!);
   const end = (run.finishedAt ?? now).getTime();
   const items: DriftReportItem[] = rows.map((r) => ({
     groupId: r.groupId,
@@ -88,6 +90,7 @@ export async function loadRunReport(
     blocked: parseBlocked(run.details),
     error: s.error,
     items,
+    ...(total !== undefined && total > items.length ? { itemsTotal: total } : {}),
   };
 }
 
@@ -154,6 +157,22 @@ function summarize(run: RunRow): RunSummary {
     },
     error: run.error,
   };
+}
+
+/**
+ * The first `max` drift items of a run in report order without reading the rest: kind by kind in
+ * KIND_ORDER, each by group id, then any other kind. (Sorted again by compareItems afterwards.)
+ */
+async function firstItems(prisma: ReportDb, runId: number, max: number) {
+  const rows: Awaited<ReturnType<ReportDb['driftItem']['findMany']>> = [];
+  for (const kind of KIND_ORDER) {
+    if (rows.length >= max) return rows;
+    rows.push(...(await prisma.driftItem.findMany({ where: { runId, kind }, orderBy: { groupId: 'asc' }, take: max - rows.length })));
+  }
+  if (rows.length < max) {
+    rows.push(...(await prisma.driftItem.findMany({ where: { runId, kind: { notIn: [...KIND_ORDER] } }, orderBy: [{ kind: 'asc' }, { groupId: 'asc' }], take: max - rows.length })));
+  }
+  return rows;
 }
 
 /** Items by kind (KIND_ORDER), then group id by code unit (locale-independent, stable). */

@@ -63,8 +63,10 @@ export function renderText(report: RunReport, options: TextOptions = {}): string
   if (report.items.length === 0) {
     out.push(emptyLine(report));
   } else {
-    out.push(`${report.items.length} group(s) with drift:`);
-    const { shown, more } = truncateList(report.items, options.maxItems ?? report.items.length);
+    const total = report.itemsTotal ?? report.items.length;
+    out.push(`${total} group(s) with drift:`);
+    const { shown, more: hidden } = truncateList(report.items, options.maxItems ?? report.items.length);
+    const more = hidden + (total - report.items.length);
     for (const item of shown) out.push('', ...renderItem(item));
     if (more > 0) out.push('', `… and ${more} more group(s) with drift: \`rongsync report --run ${report.runId}\` lists every one.`);
   }

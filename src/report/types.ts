@@ -75,4 +75,9 @@ export interface RunReport {
   blocked: { reason: string; deletes: number; share: number } | null;
   error: string | null;
   items: DriftReportItem[];
+  /**
+   * Set only when `items` was cut to a maximum (the first ones, in report order) for a bounded
+   * view such as `plan`'s and `apply`'s text: how many items the run has in all.
+   */
+  itemsTotal?: number;
 }

@@ -53,6 +53,17 @@ describe('loadRunReport', () => {
     ]);
   });
 
+  it('maxItems reads only the first items in report order and says how many there are in all', async () => {
+    const all = (await loadRunReport(t.db.prisma, f.partialRunId))!;
+    for (const max of [1, 3, 4]) {
+      const r = (await loadRunReport(t.db.prisma, f.partialRunId, new Date(), { maxItems: max }))!;
+      expect(r.items).toEqual(all.items.slice(0, max));
+      expect(r.itemsTotal).toBe(all.items.length);
+    }
+    // Not cut: no itemsTotal, the same report.
+    expect(await loadRunReport(t.db.prisma, f.partialRunId, new Date(0), { maxItems: 50 })).toEqual(await loadRunReport(t.db.prisma, f.partialRunId, new Date(0)));
+  });
+
   it('computes drift ages from first_seen_at to the end of the run', async () => {
     const r = (await loadRunReport(t.db.prisma, f.partialRunId, new Date('2030-01-01T00:00:00Z')))!;
     const age = Object.fromEntries(r.items.map((i) => [i.groupId, i.ageMs]));

@@ -34,7 +34,7 @@ const MAX_GROUPS_SHOWN = 50;
 
 /** The run's drift report as text (the same renderer as `rongsync report`, bounded). */
 export async function reportText(api: Rongsync, result: RunResult): Promise<string> {
-  const report = await api.report(result.runId);
+  const report = await api.report(result.runId, { maxItems: MAX_GROUPS_SHOWN });
   return report ? renderReport(report, 'text', { maxItems: MAX_GROUPS_SHOWN }) : `run ${result.runId}: no report\n`;
 }
 
