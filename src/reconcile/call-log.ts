@@ -94,10 +94,11 @@ export class CallLog {
         // The call log is an audit trail, not a reason to stop reconciling. While the database is
         // away (a restart, a failover) the attempts wait in memory, up to a bound, and go in once it
         // is back; anything else (or past the bound) is dropped, and the log says how many.
-        const keep = e instanceof DatabaseError && e.transient ? Math.max(0, MAX_PENDING - this.#buffer.length) : 0;
-        const lost = batch.length - Math.min(keep, batch.length);
-        if (keep > 0) {
-          this.#buffer = [...batch.slice(batch.length - Math.min(keep, batch.length)), ...this.#buffer];
+        const room = e instanceof DatabaseError && e.transient ? Math.max(0, MAX_PENDING - this.#buffer.length) : 0;
+        const kept = Math.min(room, batch.length);
+        const lost = batch.length - kept;
+        if (kept > 0) {
+          this.#buffer = [...batch.slice(lost), ...this.#buffer];
           // Unref: a database that never comes back must not keep a stopping process alive.
           this.#timer ??= setTimeout(() => void this.flush(), RETRY_MS).unref();
         }

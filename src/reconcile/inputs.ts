@@ -40,9 +40,10 @@ export async function syncCandidates(prisma: PrismaClient, config: Config, input
     for (const u of desired) if (!remote.has(u)) edgeUsers.add(u);
     for (const u of remote) if (!desired.has(u)) edgeUsers.add(u);
   }
-  const counts = await loadGroupCounts(prisma, [...edgeUsers]);
+  const userIds = [...edgeUsers];
+  const counts = await loadGroupCounts(prisma, userIds);
   if (!syncCanSaveCalls({ groups: inputs, users: counts, policy })) return counts;
-  return loadUsers(prisma, [...edgeUsers], scopeIds, config.limits.maxMembersPerGroup);
+  return loadUsers(prisma, userIds, scopeIds, config.limits.maxMembersPerGroup);
 }
 
 /** The planner's policy from the configuration; `deletesSoFar` spends the run's deletion budget. */

@@ -60,8 +60,7 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
   #debounce: NodeJS.Timeout | undefined;
   #queue: Promise<void> = Promise.resolve();
   #pending: RunTrigger | undefined;
-  /** A run is in flight (queued runs wait on #queue). */
-  #running = false;
+  /** The run in flight's abort controller; set exactly while a run is in flight. */
   #abort: AbortController | undefined;
   /** Aborts waits (database retries, run retries) when the service stops. */
   readonly #stopped = new AbortController();
@@ -169,7 +168,7 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
    */
   #onChange(): void {
     if (!this.#leader.isLeader || this.#stopping || this.#debounce) return;
-    if (!this.#running && !this.#pending) {
+    if (!this.#abort && !this.#pending) {
       this.#enqueue('change');
       return;
     }
@@ -190,12 +189,7 @@ export class ReconcileService extends EventEmitter<ServiceEvents> {
       const t = this.#pending!;
       this.#pending = undefined;
       if (!this.#leader.isLeader || this.#stopping) return;
-      this.#running = true;
-      try {
-        await this.#runNow(t);
-      } finally {
-        this.#running = false;
-      }
+      await this.#runNow(t);
     });
   }
 

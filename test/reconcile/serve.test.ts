@@ -15,14 +15,20 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** A service that leads (the lock is free), with the runs it finishes collected. */
+async function leadingService(harness: Harness): Promise<{ service: ReconcileService; runs: RunResult[] }> {
+  const service = new ReconcileService(harness.deps, { databaseUrl: harness.t.url, leaderPollMs: 200 });
+  const runs: RunResult[] = [];
+  service.on('run', (r) => runs.push(r));
+  const leader = once(service, 'leader');
+  await service.start();
+  await leader;
+  return { service, runs };
+}
+
 describe('ReconcileService (in process)', () => {
   it('reconciles an app INSERT after the debounce, and stops cleanly', async () => {
-    const service = new ReconcileService(h.deps, { databaseUrl: h.t.url, leaderPollMs: 200 });
-    const runs: RunResult[] = [];
-    service.on('run', (r) => runs.push(r));
-    const leader = once(service, 'leader');
-    await service.start();
-    await leader;
+    const { service, runs } = await leadingService(h);
     try {
       await h.t.sql(`INSERT INTO groups (id, name) VALUES ('live', 'Live')`);
       await h.t.sql(`INSERT INTO group_members VALUES ('live', 'a'), ('live', 'b')`);
@@ -74,12 +80,7 @@ describe('ReconcileService change latency', () => {
   it('starts the run at once for the first change after a quiet moment; coalesces changes that arrive during a run', async () => {
     // A debounce far longer than the test: the first change must not wait for it.
     const slow = await createHarness({ RONGSYNC_DEBOUNCE_MS: '4000' });
-    const service = new ReconcileService(slow.deps, { databaseUrl: slow.t.url, leaderPollMs: 200 });
-    const runs: RunResult[] = [];
-    service.on('run', (r) => runs.push(r));
-    const leader = once(service, 'leader');
-    await service.start();
-    await leader;
+    const { service, runs } = await leadingService(slow);
     try {
       await waitFor(() => runs.length > 0, 'the catch-up run a new leader starts with');
       const settled = runs.length;
