@@ -82,6 +82,12 @@ export function rssOf(pid: number): { peakMiB: number; nowMiB: number } {
   return { peakMiB: kib('VmHWM') / 1024, nowMiB: kib('VmRSS') / 1024 };
 }
 
+/** CPU seconds (user + system) a live process has used so far (from /proc; clock ticks of 1/100 s). */
+export function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export interface EmulatorProcess {
   url: string;
   pid: number;

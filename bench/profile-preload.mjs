@@ -3,12 +3,13 @@
 // start and writes <dir>/<pid>.cpuprofile / .heapprofile when the process exits — or on SIGUSR2,
 // which then ends the process, so a long step can be profiled for its first minutes only.
 // (`node --cpu-prof` writes its file only on a normal exit.)
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 
 const dir = process.env.RS_PROFILE_DIR;
 if (dir) {
+  mkdirSync(dir, { recursive: true });
   const what = process.env.RS_PROFILE ?? 'cpu';
   const session = new Session();
   session.connect();

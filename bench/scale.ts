@@ -9,7 +9,7 @@
 //   full   `rongsync apply --full`: reads every group back (getMembers + name reads), fixes nothing
 //
 // Fields: wall_s, calls (emulator requests), calls_per_s, peak_rss_mib and cpu_s of the rongsync
-// process alone, db_active_s (pg_stat_database.active_time delta of the bench database),
+// process alone, emulator_cpu_s (what the emulator took of the same machine), db_active_s (pg_stat_database.active_time delta of the bench database),
 // stdout_bytes/lines, runs, checked, series ([seconds, calls so far, drift items so far] every 10 s:
 // flat or slowing).
 //
@@ -30,7 +30,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { cloneBenchDatabase, dbActiveSeconds, dropTemplates, type BenchDatabase } from './database.js';
-import { runCli, startEmulatorProcess, rssOf, type EmulatorProcess } from './processes.js';
+import { cpuOf, runCli, startEmulatorProcess, rssOf, type EmulatorProcess } from './processes.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -150,6 +150,7 @@ async function cliStep(step: string, db: BenchDatabase, emu: EmulatorProcess, sy
   const runBefore = await lastRun();
   const activeBefore = await dbActiveSeconds(db.name);
   const callsBefore = await emu.total();
+  const emuCpuBefore = cpuOf(emu.pid);
   const t0 = performance.now();
   // [seconds, calls so far, drift items written so far]: a run writes its items batch by batch, so
   // the third number shows the pace of a step that makes no calls (plan).
@@ -223,6 +224,7 @@ async function cliStep(step: string, db: BenchDatabase, emu: EmulatorProcess, sy
     failed: Number(r!.failed),
     ...(r!.errors.length > 0 ? { errors: r!.errors } : {}),
     emulator_rss_mib: round(emuRss.nowMiB, 0),
+    emulator_cpu_s: round(cpuOf(emu.pid) - emuCpuBefore, 1),
     series,
   });
 }

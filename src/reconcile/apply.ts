@@ -4,8 +4,9 @@
 // only its own chain.
 //
 // Write-ahead: before the first call is sent, every group a call may change is marked in doubt
-// (in-doubt.ts), one mark per call. A successful call is written to the shadow at once, and its
-// mark settled in that same transaction; a call that surely did not land (refused, never sent)
+// (in-doubt.ts), one mark per call. A successful call is written to the shadow before its group's
+// next call is sent (several groups' writes in one statement: shadow-writer.ts), and its mark
+// settled in that same statement; a call that surely did not land (refused, never sent)
 // settles its mark at the end. Whatever is still marked when this returns — or when the process
 // dies — is read from RongCloud before the next run plans it.
 import type { PrismaClient } from '../generated/prisma/client.js';
@@ -15,6 +16,7 @@ import { markInDoubt, releaseMany, type Intent } from './in-doubt.js';
 import type { Plan, PlannedCall } from './plan/types.js';
 import type { Clock, RemoteGroups } from './ports.js';
 import { recordWrite } from './shadow.js';
+import { createShadowWriter } from './shadow-writer.js';
 
 export interface CallFailure {
   call: PlannedCall;
@@ -137,6 +139,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   }
 
   const touched = groupsTouched(plan);
+  const shadow = createShadowWriter(deps.prisma);
   const intents = new Map<string, Intent>();
   for (const [call, groups] of touched) {
     for (const g of groups) {
@@ -188,7 +191,9 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
     }
     result.callsDone++;
     try {
-      await recordWrite(deps.prisma, call.kind === 'dismiss' ? { kind: 'dismiss', groupId: call.groupId } : call, deps.clock(), touched.get(call)!);
+      const at = deps.clock();
+      if (call.kind === 'sync') await recordWrite(deps.prisma, call, at, touched.get(call)!);
+      else await shadow.record(call.kind === 'dismiss' ? { kind: 'dismiss', groupId: call.groupId } : call, at, touched.get(call)!);
     } catch (e) {
       // RongCloud accepted the call but the shadow could not record it (the database went away):
       // the group stays in doubt (its mark was not settled) and is read before it is planned again.

@@ -3,6 +3,7 @@
 // Inserts are buffered and flushed in batches so logging never sits on the call path.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { DatabaseError } from '../db/errors.js';
+import { storableText } from '../db/text.js';
 import type { Logger } from '../log/logger.js';
 
 /** Structurally the remote client's AttemptEvent. */
@@ -74,22 +75,26 @@ export class CallLog {
     this.#flushing = this.#flushing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await this.#prisma.remoteCall.createMany({
-          data: batch.map((a) => ({
-            runId: a.runId,
-            at: a.at,
-            endpoint: a.endpoint,
-            groupId: a.groupId ?? null,
-            userId: a.userId ?? null,
-            host: a.host,
-            attempt: a.attempt,
-            outcome: a.outcome,
-            httpStatus: a.httpStatus ?? null,
-            code: a.code ?? null,
-            latencyMs: Math.round(a.latencyMs),
-            error: a.error ?? null,
-          })),
-        });
+        // One JSON parameter for the whole batch: Prisma's createMany binds every field of every
+        // row as its own parameter, which cost more CPU than the rest of a create's path.
+        const rows = batch.map((a) => ({
+          run_id: a.runId,
+          at: a.at.toISOString(),
+          endpoint: a.endpoint,
+          group_id: a.groupId ?? null,
+          user_id: a.userId ?? null,
+          host: a.host,
+          attempt: a.attempt,
+          outcome: a.outcome,
+          http_status: a.httpStatus ?? null,
+          code: a.code ?? null,
+          latency_ms: Math.round(a.latencyMs),
+          error: storableText(a.error),
+        }));
+        await this.#prisma.$executeRaw`
+          INSERT INTO rongsync_remote_calls (run_id, at, endpoint, group_id, user_id, host, attempt, outcome, http_status, code, latency_ms, error)
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(run_id int, at timestamptz, endpoint text, group_id text,
+            user_id text, host text, attempt int, outcome text, http_status int, code int, latency_ms int, error text)`;
       } catch (e) {
         // The call log is an audit trail, not a reason to stop reconciling. While the database is
         // away (a restart, a failover) the attempts wait in memory, up to a bound, and go in once it

@@ -145,53 +145,83 @@ async function recordSync(prisma: PrismaClient, write: Extract<ShadowWrite, { ki
   ]);
 }
 
+/** A write to one group (anything but a sync), with when it succeeded and the marks it settles. */
+export interface GroupWrite {
+  write: Exclude<ShadowWrite, { kind: 'sync' }>;
+  at: Date;
+  /** Groups whose in-doubt mark this write settles (see in-doubt.ts): one write each. */
+  release: string[];
+}
+
+/** A kick's kept members: the row's latest members minus the kicked ones, order kept. */
+const KEPT = Prisma.sql`ARRAY(SELECT m FROM unnest(r.members) WITH ORDINALITY AS u(m, i) WHERE m <> ALL(coalesce((SELECT x.kicked FROM x WHERE x.group_id = r.group_id), ARRAY[]::text[])) ORDER BY i)`;
+
+/**
+ * Records the effect of several successful single-group writes in one statement, atomically, and
+ * settles their in-doubt marks in that same statement. At most one write per group (the caller
+ * batches so; see shadow-writer.ts). Each upsert's DO UPDATE locks the group's row and computes
+ * from its latest version, so a concurrent sync touching the same group is never lost.
+ */
+export async function recordWrites(prisma: PrismaClient, writes: GroupWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  const seen = new Set<string>();
+  const released = new Map<string, number>();
+  const rows = writes.map(({ write, at, release }) => {
+    if (seen.has(write.groupId)) throw new Error(`recordWrites: two writes to group ${JSON.stringify(write.groupId)} in one batch`);
+    seen.add(write.groupId);
+    for (const g of release) released.set(g, (released.get(g) ?? 0) + 1);
+    // The row as inserted when the shadow knew nothing of the group.
+    const fresh =
+      write.kind === 'create' || write.kind === 'invite'
+        ? { name: write.name ?? null, members: sortIds(write.memberIds), created: true }
+        : { name: write.kind === 'refresh' ? write.name : null, members: [] as string[], created: false };
+    return {
+      group_id: write.groupId,
+      kind: write.kind,
+      name: fresh.name,
+      members: fresh.members,
+      member_count: fresh.members.length,
+      members_hash: membersHash(fresh.members),
+      created: fresh.created,
+      kicked: write.kind === 'kick' ? write.memberIds : [],
+      written_at: at.toISOString(),
+    };
+  });
+  const rel = [...released].map(([group_id, n]) => ({ group_id, n }));
+  const insert = (kinds: string[]) => Prisma.sql`
+    INSERT INTO rongsync_remote_groups AS r
+      (group_id, name, members, member_count, members_hash, created_by_rongsync, written_at, updated_at)
+    SELECT group_id, name, members, member_count, members_hash, created, written_at, now()
+      FROM x WHERE kind = ANY(${kinds}::text[]) ORDER BY group_id`;
+  // A group with as many writes settled as it has pending leaves the in-doubt table; others count
+  // down. Dismissed groups are absent from the tables: nothing left to remember or verify.
+  await prisma.$executeRaw`
+    WITH x AS MATERIALIZED (
+           SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(group_id text, kind text, name text, members text[],
+             member_count int, members_hash text, created boolean, kicked text[], written_at timestamptz)),
+         rel AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(rel)}::jsonb) AS rel(group_id text, n int)),
+         settled AS (UPDATE rongsync_in_doubt d SET pending = d.pending - rel.n FROM rel WHERE d.group_id = rel.group_id AND d.pending > rel.n),
+         cleared AS (DELETE FROM rongsync_in_doubt d USING rel WHERE d.group_id = rel.group_id AND d.pending <= rel.n),
+         dismissed AS (DELETE FROM rongsync_remote_groups r USING x WHERE x.kind = 'dismiss' AND r.group_id = x.group_id),
+         joined AS (${insert(['create', 'invite'])}
+           ON CONFLICT (group_id) DO UPDATE SET ${SET_MERGED_MEMBERS},
+             name = coalesce(EXCLUDED.name, CASE WHEN r.member_count > 0 THEN r.name END),
+             created_by_rongsync = CASE WHEN r.member_count > 0 THEN r.created_by_rongsync ELSE true END,
+             written_at = EXCLUDED.written_at, updated_at = now()),
+         kicked AS (${insert(['kick'])}
+           ON CONFLICT (group_id) DO UPDATE SET members = ${KEPT}, member_count = cardinality(${KEPT}),
+             members_hash = md5(array_to_string(${KEPT}, E'\\n')), written_at = EXCLUDED.written_at, updated_at = now())
+    ${insert(['refresh'])}
+    ON CONFLICT (group_id) DO UPDATE SET name = EXCLUDED.name, written_at = EXCLUDED.written_at, updated_at = now()`;
+}
+
 /**
  * Applies the effect of one successful write to the shadow, atomically — and settles the write's
- * in-doubt mark on the groups in `release` (see in-doubt.ts) in the same statement. A write to one
- * group is one statement (one round trip): the upsert's DO UPDATE locks the group's row and
- * computes from its latest version, so a concurrent sync touching the same group is never lost.
+ * in-doubt mark on the groups in `release` (see in-doubt.ts) in the same statement.
  */
 export async function recordWrite(prisma: PrismaClient, write: ShadowWrite, at: Date, release: string[] = []): Promise<void> {
   if (write.kind === 'sync') return recordSync(prisma, write, at, release);
-  // A group with one write left pending leaves the in-doubt table; others count one down.
-  const settle = Prisma.sql`
-    WITH settled AS (UPDATE rongsync_in_doubt SET pending = pending - 1 WHERE group_id = ANY(${release}::text[]) AND pending > 1),
-         cleared AS (DELETE FROM rongsync_in_doubt WHERE group_id = ANY(${release}::text[]) AND pending <= 1)`;
-  if (write.kind === 'dismiss') {
-    // Only groups absent from the tables are dismissed: nothing left to remember or verify.
-    await prisma.$executeRaw`${settle} DELETE FROM rongsync_remote_groups WHERE group_id = ${write.groupId}`;
-    return;
-  }
-  // The row as inserted when the shadow knew nothing of the group, and the update of a known one.
-  let fresh: { name: string | null; members: string[]; created: boolean };
-  let update: Prisma.Sql;
-  switch (write.kind) {
-    case 'create':
-    case 'invite': {
-      fresh = { name: write.name ?? null, members: sortIds(write.memberIds), created: true };
-      update = Prisma.sql`
-        ${SET_MERGED_MEMBERS},
-        name = coalesce(${write.name ?? null}::text, CASE WHEN r.member_count > 0 THEN r.name END),
-        created_by_rongsync = CASE WHEN r.member_count > 0 THEN r.created_by_rongsync ELSE true END`;
-      break;
-    }
-    case 'kick': {
-      const kept = Prisma.sql`ARRAY(SELECT m FROM unnest(r.members) WITH ORDINALITY AS u(m, i) WHERE m <> ALL(${write.memberIds}::text[]) ORDER BY i)`;
-      fresh = { name: null, members: [], created: false };
-      update = Prisma.sql`members = ${kept}, member_count = cardinality(${kept}), members_hash = md5(array_to_string(${kept}, E'\n'))`;
-      break;
-    }
-    case 'refresh':
-      fresh = { name: write.name, members: [], created: false };
-      update = Prisma.sql`name = EXCLUDED.name`;
-      break;
-  }
-  await prisma.$executeRaw`${settle}
-    INSERT INTO rongsync_remote_groups AS r
-      (group_id, name, members, member_count, members_hash, created_by_rongsync, written_at, updated_at)
-    VALUES (${write.groupId}, ${fresh.name}, ${fresh.members}::text[], ${fresh.members.length}, ${membersHash(fresh.members)},
-            ${fresh.created}, ${at}, now())
-    ON CONFLICT (group_id) DO UPDATE SET ${update}, written_at = EXCLUDED.written_at, updated_at = now()`;
+  return recordWrites(prisma, [{ write, at, release }]);
 }
 
 export interface VerificationSummary {

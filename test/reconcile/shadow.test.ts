@@ -2,7 +2,8 @@
 // definition shared by TypeScript and SQL.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { membersHash, sortIds } from '../../src/reconcile/members.js';
-import { loadShadow, recordReads, recordWrite } from '../../src/reconcile/shadow.js';
+import { loadShadow, recordReads, recordWrite, recordWrites } from '../../src/reconcile/shadow.js';
+import { createShadowWriter } from '../../src/reconcile/shadow-writer.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let t: TestDatabase;
@@ -97,5 +98,78 @@ describe('shadow store', () => {
     const s = await shadow('g', 'gone');
     expect(s.get('g')).toMatchObject({ members: ['a', 'b'], name: 'G', createdByRongsync: true, readAt: at, writtenAt: at });
     expect(s.get('gone')).toMatchObject({ members: [], name: null, createdByRongsync: false, readAt: at });
+  });
+});
+
+describe('several writes in one statement', () => {
+  it('records every kind in one batch and settles each group\'s marks by its own count', async () => {
+    await t.sql(`TRUNCATE rongsync_in_doubt`);
+    await recordWrites(t.db.prisma, [
+      { write: { kind: 'create', groupId: 'k', name: 'K', memberIds: ['a', 'b', 'c'] }, at, release: [] },
+      { write: { kind: 'create', groupId: 'd', name: 'D', memberIds: ['a'] }, at, release: [] },
+      { write: { kind: 'create', groupId: 'r', name: 'R', memberIds: ['a'] }, at, release: [] },
+    ]);
+    await t.sql(`INSERT INTO rongsync_in_doubt (group_id, run_id, pending, calls, marked_at) VALUES ('k', 1, 2, '{}', now()), ('i', 1, 1, '{}', now()), ('r', 1, 1, '{}', now())`);
+    const later = new Date('2026-11-25T12:00:05Z');
+    await recordWrites(t.db.prisma, [
+      { write: { kind: 'kick', groupId: 'k', memberIds: ['b', 'zz'] }, at: later, release: ['k'] },
+      { write: { kind: 'invite', groupId: 'i', memberIds: ['y', 'x'], name: 'I' }, at: later, release: ['i'] },
+      { write: { kind: 'dismiss', groupId: 'd' }, at: later, release: [] },
+      { write: { kind: 'refresh', groupId: 'r', name: 'R2' }, at: later, release: ['r'] },
+      { write: { kind: 'kick', groupId: 'nothing-known', memberIds: ['a'] }, at: later, release: [] },
+      { write: { kind: 'refresh', groupId: 'unknown', name: 'U' }, at: later, release: [] },
+    ]);
+    const s = await shadow('k', 'i', 'd', 'r', 'nothing-known', 'unknown');
+    expect(s.get('k')).toMatchObject({ members: ['a', 'c'], name: 'K', createdByRongsync: true, writtenAt: later });
+    expect(s.get('i')).toMatchObject({ members: ['x', 'y'], name: 'I', createdByRongsync: true });
+    expect(s.has('d')).toBe(false);
+    expect(s.get('r')).toMatchObject({ members: ['a'], name: 'R2' });
+    expect(s.get('nothing-known')).toMatchObject({ members: [], name: null, createdByRongsync: false });
+    expect(s.get('unknown')).toMatchObject({ members: [], name: 'U', createdByRongsync: false });
+    const [k] = await t.sql<{ member_count: number; members_hash: string }>(`SELECT member_count, members_hash FROM rongsync_remote_groups WHERE group_id = 'k'`);
+    expect(k).toEqual({ member_count: 2, members_hash: membersHash(['a', 'c']) });
+    // k had two writes pending and one settled; i and r had one each.
+    expect(await t.sql(`SELECT group_id, pending FROM rongsync_in_doubt ORDER BY group_id`)).toEqual([{ group_id: 'k', pending: 1 }]);
+  });
+
+  it('refuses two writes to one group in a batch (their order would be lost)', async () => {
+    await expect(
+      recordWrites(t.db.prisma, [
+        { write: { kind: 'create', groupId: 'g', name: 'G', memberIds: ['a'] }, at, release: [] },
+        { write: { kind: 'kick', groupId: 'g', memberIds: ['a'] }, at, release: [] },
+      ]),
+    ).rejects.toThrow(/two writes to group "g"/);
+  });
+
+  it('the writer batches writes that arrive while a statement is in flight, in order per group', async () => {
+    const writer = createShadowWriter(t.db.prisma);
+    const ids = Array.from({ length: 60 }, (_, i) => `b${i}`);
+    await Promise.all([
+      ...ids.map((id) => writer.record({ kind: 'create', groupId: id, name: id, memberIds: ['a', id] }, at, [])),
+      // Two more writes to b0, queued behind its create: applied after it, in this order.
+      writer.record({ kind: 'invite', groupId: 'b0', memberIds: ['late'] }, at, []),
+      writer.record({ kind: 'kick', groupId: 'b0', memberIds: ['a'] }, at, []),
+    ]);
+    const s = await shadow(...ids);
+    for (const id of ids.slice(1)) expect(s.get(id)!.members).toEqual(sortIds(['a', id]));
+    expect(s.get('b0')!.members).toEqual(['b0', 'late']);
+    const { writes, statements } = writer.stats();
+    expect(writes).toBe(62);
+    // The first write goes alone; the rest wait for it and go out together (b0's later writes
+    // each need a statement of their own).
+    expect(statements).toBeLessThanOrEqual(5);
+  });
+
+  it('a write the database refuses fails alone; the others of its batch are recorded', async () => {
+    const writer = createShadowWriter(t.db.prisma);
+    const results = await Promise.allSettled([
+      writer.record({ kind: 'create', groupId: 'first', name: 'F', memberIds: ['a'] }, at, []),
+      writer.record({ kind: 'create', groupId: 'ok1', name: 'O', memberIds: ['a'] }, at, []),
+      // A NUL character: Postgres text cannot hold it.
+      writer.record({ kind: 'create', groupId: 'bad\u0000', name: 'B', memberIds: ['a'] }, at, []),
+      writer.record({ kind: 'create', groupId: 'ok2', name: 'O', memberIds: ['a'] }, at, []),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect([...(await shadow('first', 'ok1', 'ok2')).keys()].sort()).toEqual(['first', 'ok1', 'ok2']);
   });
 });
