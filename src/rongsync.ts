@@ -11,8 +11,8 @@ import { readMigrations, type MigrationFile } from './db/migrate/files.js';
 import { migrationStatus, type MigrationStatus } from './db/migrate/status.js';
 import { RongsyncError } from './errors.js';
 import { silentLogger, type Logger } from './log/logger.js';
-import { CallLog, callsPerMinute, type CallAttempt } from './reconcile/call-log.js';
-import { backlog, markDirty, type Backlog } from './reconcile/change-log.js';
+import { CallLog, callsPerMinute, type CallAttempt } from './store/call-log.js';
+import { backlog, markDirty, type Backlog } from './store/change-log.js';
 import { explainGroup, type GroupExplanation } from './reconcile/explain.js';
 import {
   countByCondition,
@@ -28,20 +28,21 @@ import {
   type GroupCondition,
   type GroupListing,
   type KnownDrift,
-} from './reconcile/group-state.js';
+} from './store/group-state.js';
 import type { PlannedCall } from './reconcile/plan/types.js';
 import type { RemoteGroups } from './reconcile/ports.js';
-import { leaderSession, type LeaderSession } from './reconcile/leader.js';
+import { leaderSession, type LeaderSession } from './service/leader.js';
 import type { ProgressListener } from './reconcile/progress.js';
-import { pruneHistory, type PruneResult } from './reconcile/retention.js';
+import { pruneHistory, type PruneResult } from './store/retention.js';
 import { logRateLimiting } from './log/rate-limiting.js';
-import { sessionRunLock } from './reconcile/run-lock.js';
+import { sessionRunLock } from './service/run-lock.js';
 import { runOnce, type BatchReport, type ReconcileDeps, type RunResult } from './reconcile/run.js';
-import { ReconcileService } from './reconcile/serve.js';
-import { verificationSummary, type VerificationSummary } from './reconcile/shadow.js';
+import { ReconcileService } from './service/serve.js';
+import { verificationSummary, type VerificationSummary } from './store/shadow.js';
 import { applyVerdict, planVerdict, type Verdict } from './reconcile/verdict.js';
 import { listRuns, loadRunReport, type RunFilter, type RunSummary } from './report/load.js';
-import type { RunReport, RunTrigger } from './report/types.js';
+import type { RunReport } from './report/types.js';
+import type { RunTrigger } from './reconcile/types.js';
 import { GroupClient } from './remote/group-client.js';
 import type { RateLimiterStats } from './remote/rate-limiter.js';
 import { terminalSafe } from './rules/characters.js';

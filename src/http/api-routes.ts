@@ -5,8 +5,8 @@
 // them (the console does).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CONDITION_ORDER, type GroupCondition } from '../reconcile/group-state.js';
-import type { ReconcileService } from '../reconcile/serve.js';
+import { CONDITION_ORDER, type GroupCondition } from '../store/group-state.js';
+import type { ReconcileService } from '../service/serve.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/index.js';
 import type { Rongsync } from '../rongsync.js';
 import { HttpError } from './errors.js';

@@ -4,7 +4,7 @@
 // leads or stands by. Neither carries personal data; both stay open without a token.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
-import type { ReconcileService } from '../reconcile/serve.js';
+import type { ReconcileService } from '../service/serve.js';
 import type { Rongsync } from '../rongsync.js';
 
 export interface HealthOptions {

@@ -5,8 +5,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { RunResult } from '../reconcile/run.js';
-import type { ReconcileService } from '../reconcile/serve.js';
-import type { RunTrigger } from '../report/types.js';
+import type { ReconcileService } from '../service/serve.js';
+import type { RunTrigger } from '../reconcile/types.js';
 import type { Rongsync } from '../rongsync.js';
 
 const KEEPALIVE_MS = 25_000;

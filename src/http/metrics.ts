@@ -10,11 +10,11 @@
 // docs/metrics.md documents every metric; a test checks that they agree.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../log/logger.js';
-import type { CallAttempt } from '../reconcile/call-log.js';
-import { CONDITION_ORDER } from '../reconcile/group-state.js';
+import type { CallAttempt } from '../store/call-log.js';
+import { CONDITION_ORDER } from '../store/group-state.js';
 import type { RunResult } from '../reconcile/run.js';
-import type { ReconcileService } from '../reconcile/serve.js';
-import type { RunStatus, RunTrigger } from '../report/types.js';
+import type { ReconcileService } from '../service/serve.js';
+import type { RunStatus, RunTrigger } from '../reconcile/types.js';
 import type { Rongsync, Status } from '../rongsync.js';
 import { withTimeout } from './health.js';
 

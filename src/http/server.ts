@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { Secret } from '../config/secret.js';
 import { ConfigError } from '../errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import type { ReconcileService } from '../reconcile/serve.js';
+import type { ReconcileService } from '../service/serve.js';
 import type { Rongsync } from '../rongsync.js';
 import { registerApiRoutes } from './api-routes.js';
 import { decideAccess, isLoopback, type AccessMode } from './auth.js';

@@ -3,7 +3,8 @@
 // a run that failed is `error`, one that left groups failed or unreadable (partial) or had
 // deletions held by the guard is `warn`, the rest `info`. The groups that failed are named with
 // why (code and reason), a bounded number of them so one bad run cannot write a megabyte line.
-import type { DriftReportItem, RunCounts, RunStatus } from '../report/types.js';
+import type { DriftReportItem } from '../report/types.js';
+import type { RunCounts, RunStatus } from '../reconcile/types.js';
 
 /** What the line is built from (a RunResult has all of it). */
 export interface RunEnd {

@@ -12,11 +12,11 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { isCredentialsError, isTransient, surelyNotApplied, type RemoteError } from '../remote/errors.js';
 import { RemoteEdgeError, RemoteValidationError } from '../remote/errors.js';
-import { markInDoubt, releaseMany, type Intent } from './in-doubt.js';
+import { markInDoubt, releaseMany, type Intent } from '../store/in-doubt.js';
 import type { Plan, PlannedCall } from './plan/types.js';
 import type { Clock, RemoteGroups } from './ports.js';
-import { recordWrite } from './shadow.js';
-import { createShadowWriter } from './shadow-writer.js';
+import { recordWrite } from '../store/shadow.js';
+import { createShadowWriter } from '../store/shadow-writer.js';
 
 export interface CallFailure {
   call: PlannedCall;

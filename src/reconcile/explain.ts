@@ -5,11 +5,11 @@
 // writing the same group at this moment; only runs, which are serialized, update the shadow).
 import type { Config } from '../config/load.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { recentCalls, type LoggedCall } from './call-log.js';
-import { pendingChanges } from './change-log.js';
-import { driftHistory, type DriftHistoryEntry } from './drift-items.js';
-import { knownDrift, type GroupCondition } from './group-state.js';
-import { listInDoubt, type InDoubtGroup } from './in-doubt.js';
+import { recentCalls, type LoggedCall } from '../store/call-log.js';
+import { pendingChanges } from '../store/change-log.js';
+import { driftHistory, type DriftHistoryEntry } from '../store/drift-items.js';
+import { knownDrift, type GroupCondition } from '../store/group-state.js';
+import { listInDoubt, type InDoubtGroup } from '../store/in-doubt.js';
 import { groupInput, planPolicy, syncCandidates } from './inputs.js';
 import { loadSnapshots } from './observe.js';
 import { planReconcile } from './plan/plan.js';

@@ -3,7 +3,7 @@
 // Shared by runs and by the explain view, so both plan a group the same way.
 import type { Config } from '../config/load.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { loadGroupCounts, loadUsers, type GroupSnapshot } from './observe.js';
+import { loadGroupCounts, loadUsers, type GroupCountCache, type GroupSnapshot } from './observe.js';
 import { syncCanSaveCalls } from './plan/plan.js';
 import type { GroupInput, PlanPolicy, RemoteObservation, UserInput } from './plan/types.js';
 import type { ReadOutcome } from './read-remote.js';
@@ -30,7 +30,14 @@ export function groupInput(s: GroupSnapshot, read: ReadOutcome | undefined): Gro
  * lists (the costliest read of a batch) are loaded only when a sync could save a call; otherwise
  * only how many groups each is in.
  */
-export async function syncCandidates(prisma: PrismaClient, config: Config, inputs: GroupInput[], scopeIds: string[], policy: PlanPolicy): Promise<Map<string, UserInput>> {
+export async function syncCandidates(
+  prisma: PrismaClient,
+  config: Config,
+  inputs: GroupInput[],
+  scopeIds: string[],
+  policy: PlanPolicy,
+  counts?: GroupCountCache,
+): Promise<Map<string, UserInput>> {
   if (!config.reconcile.syncCalls) return new Map();
   const edgeUsers = new Set<string>();
   for (const g of inputs) {
@@ -41,8 +48,8 @@ export async function syncCandidates(prisma: PrismaClient, config: Config, input
     for (const u of remote) if (!desired.has(u)) edgeUsers.add(u);
   }
   const userIds = [...edgeUsers];
-  const counts = await loadGroupCounts(prisma, userIds);
-  if (!syncCanSaveCalls({ groups: inputs, users: counts, policy })) return counts;
+  const users = await loadGroupCounts(prisma, userIds, counts);
+  if (!syncCanSaveCalls({ groups: inputs, users, policy })) return users;
   return loadUsers(prisma, userIds, scopeIds, config.limits.maxMembersPerGroup);
 }
 

@@ -5,7 +5,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { DesiredGroup, UserInput } from './plan/types.js';
 import { sortIds } from './members.js';
-import { loadShadow, type ShadowGroup } from './shadow.js';
+import { loadShadow, type ShadowGroup } from '../store/shadow.js';
 
 export interface GroupState {
   groupId: string;
@@ -93,13 +93,46 @@ export async function loadSnapshots(prisma: PrismaClient, groupIds: string[]): P
  * How many groups the tables give each of these users (index-only on group_members' user index):
  * what the planner needs of a user when no sync is worth planning (the groups-per-user limit).
  */
-export async function loadGroupCounts(prisma: PrismaClient, userIds: string[]): Promise<Map<string, UserInput>> {
+export async function loadGroupCounts(prisma: PrismaClient, userIds: string[], cache?: GroupCountCache): Promise<Map<string, UserInput>> {
   const users = new Map<string, UserInput>();
-  if (userIds.length === 0) return users;
-  const rows = await prisma.$queryRaw<Array<{ user_id: string; n: number }>>`
-    SELECT user_id, count(*)::int AS n FROM group_members WHERE user_id = ANY(${userIds}::text[]) GROUP BY user_id`;
-  for (const r of rows) users.set(r.user_id, { id: r.user_id, desiredGroups: null, groupCount: r.n });
+  const counts = cache?.fresh() ?? new Map<string, number>();
+  const missing = userIds.filter((u) => !counts.has(u));
+  if (missing.length > 0) {
+    const rows = await prisma.$queryRaw<Array<{ user_id: string; n: number }>>`
+      SELECT user_id, count(*)::int AS n FROM group_members WHERE user_id = ANY(${missing}::text[]) GROUP BY user_id`;
+    for (const u of missing) counts.set(u, 0);
+    for (const r of rows) counts.set(r.user_id, r.n);
+  }
+  for (const u of userIds) {
+    const n = counts.get(u)!;
+    if (n > 0) users.set(u, { id: u, desiredGroups: null, groupCount: n });
+  }
   return users;
+}
+
+/**
+ * Users' group counts kept across the batches of one run. In a large run each user turns up in
+ * many batches (at 100k groups × 30 members, in ~30 of them), and counting a batch's users again
+ * each time was the largest read of a batch. The counts only guard the groups-per-user limit, and
+ * are read again after `maxAgeMs`, so a count that changed meanwhile is noticed within that time
+ * (RongCloud itself refuses an invite over the limit; the group then fails and is retried).
+ */
+export class GroupCountCache {
+  #counts = new Map<string, number>();
+  #since = 0;
+  constructor(
+    private readonly maxAgeMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The counts still fresh (emptied once they are older than maxAgeMs); fill in what is missing. */
+  fresh(): Map<string, number> {
+    if (this.now() - this.#since > this.maxAgeMs) {
+      this.#counts = new Map();
+      this.#since = this.now();
+    }
+    return this.#counts;
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
 // the end of each batch it is set to what was actually sent (calls a stopped chain never made are
 // dropped): after the run, planned = done + failed.
 import type { Logger } from '../log/logger.js';
-import type { RunMode, RunTrigger } from '../report/types.js';
+import type { RunMode, RunTrigger } from './types.js';
 import { CallTally, type CallCounts } from './plan/tally.js';
 import type { PlannedCall } from './plan/types.js';
 import type { RemoteGroups } from './ports.js';

@@ -12,29 +12,27 @@ import { RongsyncError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../log/logger.js';
 import { MAX_GROUPS_LOGGED, runFinishedLog } from '../log/run-log.js';
-import type { RunCounts, RunMode, RunStatus, RunTrigger } from '../report/types.js';
+import type { GroupOutcome, RunCounts, RunMode, RunStatus, RunTrigger } from './types.js';
 import { applyPlan, type ApplyResult, type CallFailure } from './apply.js';
-import type { CallLog } from './call-log.js';
-import { ackChanges, markDirty, type DirtyGroup } from './change-log.js';
-import { writeDriftItems } from './drift-items.js';
-import { writeStates } from './group-state.js';
-import { clearInDoubt, listInDoubt } from './in-doubt.js';
+import type { CallLog } from '../store/call-log.js';
+import { ackChanges, markDirty, type DirtyGroup } from '../store/change-log.js';
+import { writeDriftItems } from '../store/drift-items.js';
+import { writeStates } from '../store/group-state.js';
+import { clearInDoubt, listInDoubt } from '../store/in-doubt.js';
 import { groupInput, planPolicy, syncCandidates } from './inputs.js';
-import { loadSnapshots } from './observe.js';
+import { GroupCountCache, loadSnapshots } from './observe.js';
 import { planReconcile } from './plan/plan.js';
 import type { GroupInput, Plan, PlannedCall } from './plan/types.js';
 import { systemClock, type Clock, type RemoteGroups } from './ports.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
 import { readGroups } from './read-remote.js';
 import { CredentialsRefusedError, stopOnRemoteFaults, type GuardedRemote } from './remote-faults.js';
-import { lockLost, withRunLock, type RunLock } from './run-lock.js';
+import { lockLost, withRunLock, type RunLock } from '../service/run-lock.js';
 import { recordFinalRun } from './record-run.js';
-import { createRun, finishRun, heartbeat, markInterrupted } from './runs.js';
+import { createRun, finishRun, heartbeat, markInterrupted } from '../store/runs.js';
 import { resolveScope } from './scope.js';
-import { emptyCounts, settle, type GroupOutcome, type SettleGroup } from './settle.js';
-import { recordOwners, recordReads } from './shadow.js';
-
-export type { GroupOutcome } from './settle.js';
+import { emptyCounts, settle, type SettleGroup } from './settle.js';
+import { recordOwners, recordReads } from '../store/shadow.js';
 
 export interface ReconcileDeps {
   prisma: PrismaClient;
@@ -133,7 +131,8 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<Omit
     errorKind: null,
     moreDirty: false,
   };
-  const budget = { deletes: 0 };
+  // Carried from batch to batch: the deletion budget and the users' group counts.
+  const carried: Carried = { deletes: 0, groupCounts: new GroupCountCache() };
   const troubled: GroupOutcome[] = [];
 
   try {
@@ -152,7 +151,7 @@ async function runLocked(deps: ReconcileDeps, request: RunRequest): Promise<Omit
       throwIfAborted(request.signal);
       const batch = scope.ids.slice(i, i + batchSize);
       progress.batchStarted(batch.length);
-      const outcome = await reconcileBatch({ ...deps, remote, progress }, request, runId, batch, scope.read, scope.dirty, clock, budget);
+      const outcome = await reconcileBatch({ ...deps, remote, progress }, request, runId, batch, scope.read, scope.dirty, clock, carried);
       if (outcome.blocked && !result.blocked) result.blocked = outcome.blocked;
       for (const [k, n] of Object.entries(outcome.plan.totals.byKind)) result.plannedCalls[k] = (result.plannedCalls[k] ?? 0) + n;
       for (const k of Object.keys(counts) as Array<keyof RunCounts>) counts[k] += outcome.counts[k];
@@ -220,6 +219,12 @@ interface BatchOutcome {
 
 type BatchDeps = Omit<ReconcileDeps, 'remote'> & { remote: GuardedRemote; progress: ProgressTracker };
 
+/** What one batch hands the next: the run's deletion budget spent so far, users' group counts. */
+interface Carried {
+  deletes: number;
+  groupCounts: GroupCountCache;
+}
+
 async function reconcileBatch(
   deps: BatchDeps,
   request: RunRequest,
@@ -228,7 +233,7 @@ async function reconcileBatch(
   readSet: Set<string>,
   dirty: Map<string, DirtyGroup>,
   clock: Clock,
-  budget: { deletes: number },
+  carried: Carried,
 ): Promise<BatchOutcome> {
   const { prisma, config } = deps;
   const snapshots = await loadSnapshots(prisma, batch);
@@ -252,8 +257,8 @@ async function reconcileBatch(
   const inputs: GroupInput[] = snapshots.map((s) => groupInput(s, reads.get(s.id)));
   const allowDeletes = request.allowDeletes || config.reconcile.allowDeletes;
   // The count guard spans the whole run: batches share one budget.
-  const policy = (syncCalls: boolean, approve: boolean) => planPolicy(config, { syncCalls, allowDeletes: approve, deletesSoFar: budget.deletes });
-  const users = await syncCandidates(prisma, config, inputs, batch, policy(config.reconcile.syncCalls, allowDeletes));
+  const policy = (syncCalls: boolean, approve: boolean) => planPolicy(config, { syncCalls, allowDeletes: approve, deletesSoFar: carried.deletes });
+  const users = await syncCandidates(prisma, config, inputs, batch, policy(config.reconcile.syncCalls, allowDeletes), carried.groupCounts);
   const plan = planReconcile({ groups: inputs, users, policy: policy(config.reconcile.syncCalls, allowDeletes) });
 
   let applied: ApplyResult | undefined;
@@ -328,7 +333,7 @@ async function reconcileBatch(
   if (request.mode === 'apply') await recordOwners(prisma, batch);
 
   const deletes = plan.blocked ? 0 : plan.totals.edgesRemove + plan.totals.dismissedMembers;
-  budget.deletes += deletes;
+  carried.deletes += deletes;
   return {
     plan,
     items: settlement.items,

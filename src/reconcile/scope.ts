@@ -12,11 +12,11 @@
 //   backing off, quarantined, held by the guard, unreconcilable — so the plan lists all of it,
 //   with why each is waiting and until when. They change no bookkeeping.
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { RunMode } from '../report/types.js';
+import type { RunMode } from './types.js';
 import { ID_FORBIDDEN_CHARS } from '../rules/characters.js';
-import { ackChanges, readDirtyGroups, type DirtyGroup } from './change-log.js';
-import { releaseGroups } from './group-state.js';
-import { listInDoubt } from './in-doubt.js';
+import { ackChanges, readDirtyGroups, type DirtyGroup } from '../store/change-log.js';
+import { releaseGroups } from '../store/group-state.js';
+import { listInDoubt } from '../store/in-doubt.js';
 
 export interface ScopeRequest {
   mode: RunMode;

@@ -14,9 +14,9 @@
 // - `lastStatus` is the one-word conclusion kept per group: in_sync, drifted, blocked, failed,
 //   unknown, unreconcilable, paused, quarantined. A detect run that could not read a group
 //   leaves its bookkeeping untouched.
-import type { DriftKind, DriftOutcome, DriftReportItem, RunCounts, RunMode } from '../report/types.js';
+import type { DriftKind, DriftOutcome, GroupOutcome, RunCounts, RunMode } from './types.js';
 import type { CallFailure } from './apply.js';
-import type { DirtyGroup } from './change-log.js';
+import type { DirtyGroup } from '../store/change-log.js';
 import type { GroupPlan } from './plan/types.js';
 
 /** Backoff before retrying a failed group: 30 s, 1 min, 2 min, … capped at 1 h. */
@@ -77,8 +77,6 @@ export interface StateWrite {
   quarantine?: { at: Date; reason: string };
 }
 
-/** One drifted group as the run saw it: a drift report item before it is stored. */
-export type GroupOutcome = Omit<DriftReportItem, 'firstSeenAt' | 'ageMs'> & { firstSeenAt: Date };
 
 export interface Settlement {
   counts: RunCounts;
@@ -257,7 +255,7 @@ function reasonOf(
   // Why a group is waiting, and until when — what `plan` shows for groups a later apply will retry.
   const prior = g.prior;
   if (prior?.quarantinedAt && p.status === 'quarantined') {
-    parts.push(`quarantined since ${iso(prior.quarantinedAt)}${prior.quarantineReason ? ` (${prior.quarantineReason})` : ''}; \`rongsync quarantine release ${p.groupId}\` retries it`);
+    parts.push(`quarantined since ${iso(prior.quarantinedAt)}${prior.quarantineReason ? ` (${prior.quarantineReason})` : ''}; \`rongsync release ${p.groupId}\` retries it`);
   } else if (mode !== 'apply' && prior && prior.consecutiveFailures > 0) {
     const when = prior.nextAttemptAt && prior.nextAttemptAt > now ? `next attempt after ${iso(prior.nextAttemptAt)}` : 'retried by the next apply';
     parts.push(`failed ${prior.consecutiveFailures} time(s)${prior.lastError ? ` (last error: ${prior.lastError.slice(0, 200)})` : ''}; ${when}`);

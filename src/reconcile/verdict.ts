@@ -5,7 +5,7 @@
 //
 //   plan   0 in sync · 2 drift (incl. groups waiting: failed, quarantined, held, paused, invalid rows) · 1 error or unreadable
 //   apply  0 in sync after the run · 2 only deletions held by the guard remain · 1 anything else still differs, or an error
-import type { KnownDrift, GroupCondition } from './group-state.js';
+import type { KnownDrift, GroupCondition } from '../store/group-state.js';
 import type { RunResult } from './run.js';
 
 export interface Verdict {

@@ -2,7 +2,8 @@
 // recent runs. Read-only; the reconciler writes these rows. Everything that came from jsonb is
 // checked here, because a malformed `calls` or `details` must not break a report.
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { DriftKind, DriftReportItem, RunCounts, RunReport, RunMode, RunStatus, RunTrigger } from './types.js';
+import type { DriftKind, RunCounts, RunMode, RunStatus, RunTrigger } from '../reconcile/types.js';
+import type { DriftReportItem, RunReport } from './types.js';
 
 /** The slice of the Prisma client the loader reads (a transaction client works too). */
 export type ReportDb = Pick<PrismaClient, 'run' | 'driftItem'>;
@@ -24,7 +25,7 @@ const KIND_ORDER: readonly DriftKind[] = [
   'blocked',
 ];
 
-/** One line of history (`rongsync report --list`). */
+/** One line of history (`rongsync report list`). */
 export interface RunSummary {
   runId: number;
   trigger: RunTrigger;
@@ -94,7 +95,7 @@ export async function loadRunReport(
   };
 }
 
-/** Every trigger and status a run row can have (the filters of `report --list`). */
+/** Every trigger and status a run row can have (the filters of `report list`). */
 export const RUN_TRIGGERS = ['change', 'cron', 'manual'] as const satisfies readonly RunTrigger[];
 export const RUN_STATUSES = ['running', 'succeeded', 'partial', 'failed', 'aborted', 'interrupted'] as const satisfies readonly RunStatus[];
 // Compile-time: each list names every member of its type (a new trigger must be added here).

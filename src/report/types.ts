@@ -1,61 +1,14 @@
 // The shape of a drift report: one reconcile run and what it found per group. Built from the
 // rongsync_runs / rongsync_drift_items / rongsync_remote_calls rows (load.ts) and rendered as
 // text, JSON, Markdown or HTML (render-*.ts). The JSON rendering IS this shape (stable, versioned).
+import type { GroupOutcome, RunCounts, RunMode, RunStatus, RunTrigger } from '../reconcile/types.js';
 
-export type RunTrigger = 'change' | 'cron' | 'manual';
-export type RunMode = 'apply' | 'detect' | 'dry-run';
-/**
- * running; succeeded; partial (some groups failed or could not be read); failed (the run itself
- * failed: database, credentials…); aborted (stopped by a signal or a lost lock); interrupted (its
- * process died; marked by the next run).
- */
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'aborted' | 'interrupted';
-
-/** What was wrong with a group. */
-export type DriftKind =
-  | 'missing_group' // in the tables, absent remotely
-  | 'members' // member sets differ
-  | 'name' // name differs
-  | 'orphan' // remote group no longer in the tables (dismissed)
-  | 'invalid' // a row RongCloud would refuse (ids/names over limits, group too big, ...)
-  | 'unknown' // the remote read failed: nothing was concluded
-  | 'failed' // calls for the group failed
-  | 'quarantined' // skipped after repeated failures
-  | 'paused' // operator paused the group: observed only
-  | 'blocked'; // the mass-deletion guard held back kicks/dismisses
-
-/** What the run did about it. */
-export type DriftOutcome = 'fixed' | 'failed' | 'detected' | 'skipped' | 'blocked';
-
-export interface DriftReportItem {
-  groupId: string;
-  kind: DriftKind;
-  outcome: DriftOutcome;
-  /** In the tables, not remote. */
-  missingMembers: string[];
-  /** Remote, not in the tables. */
-  extraMembers: string[];
-  desiredName: string | null;
-  remoteName: string | null;
-  /** Why (invalid rows, guard, error message). */
-  reason: string | null;
-  /** RongCloud error code of a failure, when there was one. */
-  errorCode: number | null;
+/** A run's item as reported: dates as ISO 8601 text, and the drift's age. */
+export interface DriftReportItem extends Omit<GroupOutcome, 'firstSeenAt'> {
   /** When this group's drift was first seen (ISO 8601). */
   firstSeenAt: string;
   /** Age of the drift at the end of the run, in ms. */
   ageMs: number;
-}
-
-export interface RunCounts {
-  checked: number;
-  inSync: number;
-  drifted: number;
-  fixed: number;
-  failed: number;
-  unreconcilable: number;
-  quarantined: number;
-  unknown: number;
 }
 
 export interface RunReport {

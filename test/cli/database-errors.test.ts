@@ -17,7 +17,7 @@ import { freePort } from '../helpers/tcp-proxy.js';
 const REMOTE = { RONGCLOUD_APP_KEY: 'k', RONGCLOUD_APP_SECRET: 's', RONGCLOUD_API_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'silent' };
 const cli = (url: string, ...argv: string[]) => runCliCaptured(argv, { ...REMOTE, DATABASE_URL: url });
 /** Commands that use rongsync's tables, with arguments that would otherwise succeed. */
-const COMMANDS = [['apply'], ['plan'], ['report'], ['report', '--list'], ['quarantine', 'list'], ['pause', 'g1'], ['prune', '--older-than-days', '30']];
+const COMMANDS = [['apply'], ['plan'], ['report'], ['report', 'list'], ['quarantine', 'list'], ['pause', 'g1'], ['prune', '--older-than-days', '30']];
 
 /** One line, no stack frame, no URL. */
 function expectOneLine(err: string): void {

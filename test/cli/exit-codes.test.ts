@@ -68,7 +68,7 @@ describe('a quarantined group', () => {
 
     const plan = await cli('plan');
     expect(plan.code).toBe(2);
-    expect(plan.out).toMatch(/quarantined since .*`rongsync quarantine release bad` retries it/);
+    expect(plan.out).toMatch(/quarantined since .*`rongsync release bad` retries it/);
     expect((await cli('apply')).code).toBe(1);
     expect((await cli('quarantine', 'release', 'bad')).code).toBe(0);
     expect((await cli('apply')).code).toBe(0);

@@ -40,7 +40,7 @@ describe('plan and apply', () => {
     expect(quiet.out.trim().split('\n')).toHaveLength(2);
     expect(quiet.out).toMatch(/^Plan: 1 group to create/m);
     expect(quiet.out).not.toContain('create  g1');
-    // The dry run is recorded as such (report --list hides it with the plans).
+    // The dry run is recorded as such (report list hides it with the plans).
     expect(await h.t.sql(`SELECT mode FROM rongsync_runs ORDER BY id DESC LIMIT 2`)).toEqual([{ mode: 'detect' }, { mode: 'dry-run' }]);
 
     const apply = await cli('apply');

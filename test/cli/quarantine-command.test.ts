@@ -59,12 +59,12 @@ describe('rongsync quarantine list', () => {
   });
 });
 
-describe('rongsync quarantine release', () => {
+describe('rongsync release', () => {
   it('clears the quarantine and backoff and marks the groups dirty', async () => {
     await quarantine('g1', new Date());
     await quarantine('g2', new Date());
     await quarantine('g3', new Date());
-    const r = await cli(['quarantine', 'release', 'g1', 'g2', 'g1']);
+    const r = await cli(['release', 'g1', 'g2', 'g1']);
     expect(r).toEqual({ code: 0, out: 'released g1, g2 (marked for the next run)\n', err: '' });
     const rows = await t.sql(
       `SELECT group_id, quarantined_at, quarantine_reason, consecutive_failures, next_attempt_at, last_error_code
@@ -81,7 +81,7 @@ describe('rongsync quarantine release', () => {
     ]);
   });
 
-  it('wakes a listening reconciler', async () => {
+  it('wakes a listening reconciler (spelled the old way, `quarantine release`, which still works)', async () => {
     await quarantine('g1', new Date());
     const pg = (await import('pg')).default;
     const listener = new pg.Client({ connectionString: t.url });
@@ -99,7 +99,7 @@ describe('rongsync quarantine release', () => {
   it('releases nothing and exits 1 when an id is unknown or not quarantined', async () => {
     await quarantine('g1', new Date());
     await t.db.prisma.groupState.create({ data: { groupId: 'calm' } });
-    const r = await cli(['quarantine', 'release', 'g1', 'nope', 'calm']);
+    const r = await cli(['release', 'g1', 'nope', 'calm']);
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toBe(
@@ -115,7 +115,7 @@ describe('rongsync quarantine release', () => {
   });
 
   it('needs at least one group id', async () => {
-    const r = await cli(['quarantine', 'release']);
+    const r = await cli(['release']);
     expect(r.code).toBe(1);
     expect(r.err).toContain("missing required argument 'groupId'");
   });

@@ -29,7 +29,7 @@ describe('rongsync report', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^rongsync: no reconcile runs recorded yet: run `rongsync apply`/);
     expect(r.out).toBe('');
-    const list = await cli(['report', '--list']);
+    const list = await cli(['report', 'list']);
     expect(list.code).toBe(1);
     expect(list.err).toContain('no reconcile runs recorded yet');
   });
@@ -82,7 +82,7 @@ describe('rongsync report', () => {
   it('exits 1 for a run that does not exist', async () => {
     const r = await cli(['report', '--run', '424242']);
     expect(r.code).toBe(1);
-    expect(r.err).toBe('rongsync: run 424242 not found (list runs with `rongsync report --list`)\n');
+    expect(r.err).toBe('rongsync: run 424242 not found (list runs with `rongsync report list`)\n');
   });
 
   it('rejects an unknown format naming the flag and the allowed values', async () => {
@@ -107,8 +107,8 @@ describe('rongsync report', () => {
     expect(r.err).not.toContain('DATABASE_URL');
   });
 
-  it('--list prints a header and recent runs, newest first', async () => {
-    const r = await cli(['report', '--list']);
+  it('report list prints a header and recent runs, newest first', async () => {
+    const r = await cli(['report', 'list']);
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
     const lines = r.out.trimEnd().split('\n');
@@ -120,11 +120,11 @@ describe('rongsync report', () => {
     // Columns line up: every row has its STATUS where the header has it.
     const at = lines[0]!.indexOf('STATUS');
     for (const l of lines.slice(1)) expect(l.slice(at)).toMatch(/^(running|partial|succeeded) /);
-    const limited = await cli(['report', '--list', '--limit', '1']);
+    const limited = await cli(['report', 'list', '--limit', '1']);
     expect(limited.out.trimEnd().split('\n')).toHaveLength(2);
   });
 
-  it('--list hides plan and --dry-run runs unless --include-plans; filters by --trigger and --status', async () => {
+  it('report list hides plan and --dry-run runs unless --include-plans; filters by --trigger and --status', async () => {
     const at = (iso: string) => new Date(iso);
     const plan = await t.db.prisma.run.create({ data: { trigger: 'manual', mode: 'detect', status: 'succeeded', startedAt: at('2027-01-02T00:00:00Z'), finishedAt: at('2027-01-02T00:00:01Z'), durationMs: 1000 } });
     const dry = await t.db.prisma.run.create({ data: { trigger: 'manual', mode: 'dry-run', status: 'succeeded', startedAt: at('2027-01-03T00:00:00Z'), finishedAt: at('2027-01-03T00:00:01Z'), durationMs: 1000 } });
@@ -133,37 +133,40 @@ describe('rongsync report', () => {
     });
     const ids = (out: string) => out.trimEnd().split('\n').slice(1).map((l) => Number(l.split(' ')[0]!.slice(1)));
 
-    const list = await cli(['report', '--list']);
+    const list = await cli(['report', 'list']);
     expect(ids(list.out)).not.toContain(plan.id);
     expect(ids(list.out)).not.toContain(dry.id);
     expect(ids(list.out)).toContain(f.inSyncRunId); // a cron run in detect mode is a service's output, not a preview
-    const all = await cli(['report', '--list', '--include-plans']);
+    const all = await cli(['report', 'list', '--include-plans']);
     expect(ids(all.out).slice(0, 2)).toEqual([dry.id, plan.id]);
 
-    expect(ids((await cli(['report', '--list', '--trigger', 'cron'])).out)).toEqual([failed.id, f.inSyncRunId]);
-    const bad = await cli(['report', '--list', '--status', 'failed']);
+    expect(ids((await cli(['report', 'list', '--trigger', 'cron'])).out)).toEqual([failed.id, f.inSyncRunId]);
+    const bad = await cli(['report', 'list', '--status', 'failed']);
     expect(ids(bad.out)).toEqual([failed.id]);
     expect(bad.out.split('\n')[1]).toMatch(/ failed +2s +0 +0 +0 +0 {2}connect ECONNREFUSED 127\.0\.0\.1:5432$/);
-    expect(ids((await cli(['report', '--list', '--trigger', 'change', '--status', 'running'])).out)).toHaveLength(1);
+    expect(ids((await cli(['report', 'list', '--trigger', 'change', '--status', 'running'])).out)).toHaveLength(1);
 
-    const none = await cli(['report', '--list', '--trigger', 'manual', '--status', 'failed']);
+    const none = await cli(['report', 'list', '--trigger', 'manual', '--status', 'failed']);
     expect(none).toEqual({ code: 0, out: 'no runs match --trigger manual --status failed; plan and --dry-run runs are hidden without --include-plans\n', err: '' });
   });
 
-  it('--list validates its filters before needing the database', async () => {
+  it('report list validates its filters before needing the database', async () => {
     const noDb = (argv: string[]) => runCliCaptured(argv, {});
-    const limit = await noDb(['report', '--list', '--limit', 'all']);
+    const limit = await noDb(['report', 'list', '--limit', 'all']);
     expect(limit.code).toBe(1);
     expect(limit.err).toBe("error: option '--limit <n>' argument 'all' is invalid. not a number of runs (use 1 to 1000, e.g. --limit 20)\n");
-    for (const n of ['0', '1001', '-1', '2.5']) expect((await noDb(['report', '--list', '--limit', n])).code, n).toBe(1);
-    const trigger = await noDb(['report', '--list', '--trigger', 'hourly']);
+    for (const n of ['0', '1001', '-1', '2.5']) expect((await noDb(['report', 'list', '--limit', n])).code, n).toBe(1);
+    const trigger = await noDb(['report', 'list', '--trigger', 'hourly']);
     expect(trigger.code).toBe(1);
     expect(trigger.err).toBe("error: option '--trigger <trigger>' argument 'hourly' is invalid. Allowed choices are change, cron, manual.\n");
-    const status = await noDb(['report', '--list', '--status', 'ok']);
+    const status = await noDb(['report', 'list', '--status', 'ok']);
     expect(status.err).toContain('Allowed choices are running, succeeded, partial, failed, aborted, interrupted.');
+    // The filters belong to `list`; the old `--list` flag names the new spelling.
     const withoutList = await noDb(['report', '--status', 'failed']);
     expect(withoutList.code).toBe(1);
-    expect(withoutList.err).toContain('--trigger, --status and --include-plans filter --list; add --list');
-    expect(withoutList.err).not.toContain('DATABASE_URL');
+    expect(withoutList.err).toContain("unknown option '--status'");
+    const oldSpelling = await noDb(['report', '--list']);
+    expect(oldSpelling).toEqual({ code: 1, out: '', err: 'rongsync: `report --list` is now `rongsync report list` (with --limit, --trigger, --status, --include-plans)\n' });
+    expect(oldSpelling.err).not.toContain('DATABASE_URL');
   });
 });

@@ -3,9 +3,10 @@
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { CallLog } from '../../src/reconcile/call-log.js';
-import { sessionRunLock } from '../../src/reconcile/run-lock.js';
-import type { GroupOutcome, ReconcileDeps, RunRequest, RunResult } from '../../src/reconcile/run.js';
+import { CallLog } from '../../src/store/call-log.js';
+import { sessionRunLock } from '../../src/service/run-lock.js';
+import type { ReconcileDeps, RunRequest, RunResult } from '../../src/reconcile/run.js';
+import type { GroupOutcome } from '../../src/reconcile/types.js';
 import { runOnce } from '../../src/reconcile/run.js';
 import type { PlannedCall } from '../../src/reconcile/plan/types.js';
 import { GroupClient } from '../../src/remote/group-client.js';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
-import type { ReconcileService } from '../../src/reconcile/serve.js';
+import type { ReconcileService } from '../../src/service/serve.js';
 import { createRongsync, type Rongsync } from '../../src/rongsync.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { createHarness, type Harness } from '../helpers/reconcile.js';

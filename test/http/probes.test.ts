@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { readMigrations } from '../../src/db/migrate/files.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
-import type { ReconcileService } from '../../src/reconcile/serve.js';
+import type { ReconcileService } from '../../src/service/serve.js';
 import { createRongsync, type Rongsync } from '../../src/rongsync.js';
 import { createEmptyDatabase, type EmptyDatabase } from '../helpers/database.js';
 import { createHarness, type Harness } from '../helpers/reconcile.js';

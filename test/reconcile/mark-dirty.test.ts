@@ -2,7 +2,7 @@
 // run leaves behind): a change row with who asked, and the NOTIFY that wakes `serve` — both only
 // when the surrounding transaction commits.
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { markDirty } from '../../src/reconcile/change-log.js';
+import { markDirty } from '../../src/store/change-log.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { listenForChanges, type ChangeNotifications } from '../helpers/notifications.js';
 

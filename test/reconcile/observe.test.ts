@@ -3,8 +3,8 @@
 // desired rows and the shadow come back whole, whatever characters the ids hold.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDesired, loadGroupCounts, loadStates, loadUsers } from '../../src/reconcile/observe.js';
-import { loadShadow } from '../../src/reconcile/shadow.js';
+import { GroupCountCache, loadDesired, loadGroupCounts, loadStates, loadUsers } from '../../src/reconcile/observe.js';
+import { loadShadow } from '../../src/store/shadow.js';
 import type { UserInput } from '../../src/reconcile/plan/types.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -171,5 +171,25 @@ describe('loadStates', () => {
     expect([...states.keys()].sort()).toEqual(['a', 'b']);
     expect(states.get('a')).toEqual({ groupId: 'a', paused: true, additive: false, consecutiveFailures: 3, nextAttemptAt: at, quarantinedAt: null, quarantineReason: null, lastError: null, driftFirstSeenAt: at });
     expect(states.get('b')).toEqual({ groupId: 'b', paused: false, additive: true, consecutiveFailures: 0, nextAttemptAt: null, quarantinedAt: at, quarantineReason: null, lastError: null, driftFirstSeenAt: null });
+  });
+});
+
+describe('loadGroupCounts', () => {
+  it('counts each user\'s groups; with a cache, asks again only for users it has not counted, until the counts age out', async () => {
+    await t.reset();
+    await t.sql(`INSERT INTO groups (id, name) SELECT 'c' || i, 'C' FROM generate_series(1, 3) i`);
+    await t.sql(`INSERT INTO group_members VALUES ('c1', 'u1'), ('c2', 'u1'), ('c3', 'u1'), ('c1', 'u2')`);
+    let now = 0;
+    const cache = new GroupCountCache(60_000, () => now);
+    const counts = async (ids: string[], c?: GroupCountCache) =>
+      Object.fromEntries([...(await loadGroupCounts(t.db.prisma, ids, c))].map(([u, i]) => [u, i.groupCount]));
+    expect(await counts(['u1', 'u2', 'nobody'], cache)).toEqual({ u1: 3, u2: 1 });
+    await t.sql(`INSERT INTO group_members VALUES ('c2', 'u2'), ('c1', 'u3')`);
+    now = 59_000;
+    // u2 is known (its count is the one read before); u3 is new and read now.
+    expect(await counts(['u2', 'u3'], cache)).toEqual({ u2: 1, u3: 1 });
+    expect(await counts(['u2', 'u3'])).toEqual({ u2: 2, u3: 1 });
+    now = 61_000; // older than a minute: read again
+    expect(await counts(['u2'], cache)).toEqual({ u2: 2 });
   });
 });

@@ -2,10 +2,10 @@
 // (acknowledge? leave dirty? counts, last status, failure bookkeeping, quarantine). No database.
 import { describe, expect, it } from 'vitest';
 import type { CallFailure } from '../../src/reconcile/apply.js';
-import type { DirtyGroup } from '../../src/reconcile/change-log.js';
+import type { DirtyGroup } from '../../src/store/change-log.js';
 import type { GroupPlan, PlannedCall } from '../../src/reconcile/plan/types.js';
 import { backoffMs, settle, type PriorState, type SettleGroup } from '../../src/reconcile/settle.js';
-import type { RunMode } from '../../src/report/types.js';
+import type { RunMode } from '../../src/reconcile/types.js';
 
 const NOW = new Date('2026-12-01T10:00:00Z');
 const EARLIER = new Date('2026-12-01T09:00:00Z');
@@ -134,7 +134,7 @@ describe('settle details', () => {
       quarantineAfter: 5,
     });
     expect(s.items[0]!.reason).toBe('failed 2 time(s) (last error: code 1002); next attempt after 2026-12-01T10:01:00Z');
-    expect(s.items[1]!.reason).toBe('quarantined since 2026-12-01T09:00:00Z (5 consecutive failed runs); `rongsync quarantine release q` retries it');
+    expect(s.items[1]!.reason).toBe('quarantined since 2026-12-01T09:00:00Z (5 consecutive failed runs); `rongsync release q` retries it');
   });
 
   it('a group left in doubt says so', () => {

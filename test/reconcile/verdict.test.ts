@@ -1,9 +1,9 @@
 // The exit-code rule of plan and apply, row by row (README's exit-code table). Pure.
 import { describe, expect, it } from 'vitest';
-import type { KnownDrift } from '../../src/reconcile/group-state.js';
+import type { KnownDrift } from '../../src/store/group-state.js';
 import { emptyCounts } from '../../src/reconcile/settle.js';
 import { applyVerdict, planVerdict } from '../../src/reconcile/verdict.js';
-import type { RunCounts, RunStatus } from '../../src/report/types.js';
+import type { RunCounts, RunStatus } from '../../src/reconcile/types.js';
 
 const none: KnownDrift = { counts: {}, total: 0, sample: [] };
 const known = (counts: KnownDrift['counts']): KnownDrift => ({ counts, total: Object.values(counts).reduce((a, b) => a + (b ?? 0), 0), sample: [] });

@@ -82,7 +82,7 @@ function explainText(g: GroupExplanation, style: Style): string {
     const facts: string[] = [];
     if (s.paused) facts.push('paused (observed, never written)');
     if (s.additive) facts.push('additive (extra members are kept)');
-    if (s.quarantinedAt) facts.push(style.red(`quarantined since ${at(s.quarantinedAt)}: ${t(s.quarantineReason ?? '')} — \`rongsync quarantine release ${t(g.groupId)}\` retries it`));
+    if (s.quarantinedAt) facts.push(style.red(`quarantined since ${at(s.quarantinedAt)}: ${t(s.quarantineReason ?? '')} — \`rongsync release ${t(g.groupId)}\` retries it`));
     if (s.consecutiveFailures > 0) facts.push(`failed ${s.consecutiveFailures} time(s)${s.lastError ? ` (last error: ${t(s.lastError)})` : ''}${s.nextAttemptAt ? `; next attempt after ${at(s.nextAttemptAt)}` : ''}`);
     if (s.driftFirstSeenAt) facts.push(`drift first seen ${at(s.driftFirstSeenAt)}`);
     out.push(row('state', facts.length === 0 ? 'no failures, no backoff' : facts[0]!));

@@ -3,7 +3,7 @@
 // RONGSYNC_RETENTION_DAYS. The newest run is always kept.
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
-import { retentionCutoff } from '../../reconcile/retention.js';
+import { retentionCutoff } from '../../store/retention.js';
 import type { CliContext } from '../context.js';
 
 export function registerPrune(program: Command, ctx: CliContext): void {

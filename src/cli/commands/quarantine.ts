@@ -1,5 +1,5 @@
 // `rongsync quarantine list` — groups the reconciler stopped retrying after repeated failures.
-// `rongsync quarantine release <groupId…>` — clears the quarantine and the backoff and marks the
+// `rongsync release <groupId…>` — clears the quarantine and the backoff and marks the
 // groups dirty (a rongsync_changes row, source 'operator', op 'RELEASE', plus the usual NOTIFY) so
 // the next run picks them up. All or nothing: an id that is not quarantined releases none.
 import type { Command } from 'commander';
@@ -10,7 +10,7 @@ import type { CliContext } from '../context.js';
 export function registerQuarantine(program: Command, ctx: CliContext): void {
   const quarantine = program
     .command('quarantine')
-    .description('list quarantined groups, or release them so they are reconciled again');
+    .description('list quarantined groups (`rongsync release ID…` retries them)');
 
   quarantine
     .command('list')
@@ -37,13 +37,17 @@ export function registerQuarantine(program: Command, ctx: CliContext): void {
       }
     });
 
-  quarantine
+  const release = async (groupIds: string[]) => {
+    const ids = [...new Set(groupIds)];
+    await ctx.api().release(ids);
+    ctx.stdout.write(`released ${ids.map(t).join(', ')} (marked for the next run)\n`);
+  };
+  // Actions on groups are verbs (`pause`, `resume`, `release`, `explain`); `quarantine release`
+  // still works, unlisted.
+  program
     .command('release')
     .description('clear the quarantine and backoff of groups and mark them for the next run')
     .argument('<groupId...>', 'group ids (see `rongsync quarantine list`)')
-    .action(async (groupIds: string[]) => {
-      const ids = [...new Set(groupIds)];
-      await ctx.api().release(ids);
-      ctx.stdout.write(`released ${ids.map(t).join(', ')} (marked for the next run)\n`);
-    });
+    .action(release);
+  quarantine.command('release', { hidden: true }).argument('<groupId...>').action(release);
 }

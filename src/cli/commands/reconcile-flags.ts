@@ -4,8 +4,8 @@ import { RongsyncError } from '../../errors.js';
 import { renderReport } from '../../report/index.js';
 import type { RunResult } from '../../reconcile/run.js';
 import type { Rongsync } from '../../rongsync.js';
-import type { GroupCondition, KnownDrift } from '../../reconcile/group-state.js';
-import type { VerificationSummary } from '../../reconcile/shadow.js';
+import type { GroupCondition, KnownDrift } from '../../store/group-state.js';
+import type { VerificationSummary } from '../../store/shadow.js';
 import { formatDuration, formatTimestamp, terminalSafe } from '../../report/format.js';
 
 export interface ScopeFlags {

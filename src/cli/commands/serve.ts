@@ -1,10 +1,10 @@
-// `rongsync serve` — the long-running reconciler (see src/reconcile/serve.ts) and its HTTP server
+// `rongsync serve` — the long-running reconciler (see src/service/serve.ts) and its HTTP server
 // (health, metrics, console: src/http/). Any number of replicas may run; one leads. SIGTERM/SIGINT
 // stop it gracefully: the HTTP server closes, then the library (service, pool) as every command's.
 // `rongsync start` runs the same thing (runServe) inside its sandbox.
 import type { Command } from 'commander';
 import { createHttpServer, type HttpServer } from '../../http/server.js';
-import type { ReconcileService } from '../../reconcile/serve.js';
+import type { ReconcileService } from '../../service/serve.js';
 import type { CliContext } from '../context.js';
 import { firstSignal } from '../interrupt.js';
 import { progressLog } from '../progress.js';

@@ -4,7 +4,7 @@
 // RongCloud calls over the last hour and the last runs. `--json` prints the library's status()
 // as is (the same object as the HTTP API's /api/status). Exit 0: it reports, it does not judge.
 import type { Command } from 'commander';
-import { CONDITION_ORDER } from '../../reconcile/group-state.js';
+import { CONDITION_ORDER } from '../../store/group-state.js';
 import { formatDuration, formatTimestamp } from '../../report/format.js';
 import type { Status } from '../../rongsync.js';
 import type { CliContext } from '../context.js';

@@ -2,7 +2,7 @@
 // attributed to the run in progress, in batches.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
-import { CallLog } from '../../src/reconcile/call-log.js';
+import { CallLog } from '../../src/store/call-log.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let t: TestDatabase;

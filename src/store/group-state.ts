@@ -2,7 +2,7 @@
 // drift age, consecutive failures with their backoff, quarantine, and the operator switches
 // (pause, additive). settle.ts decides the values; this module stores and summarises them.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import type { LastStatus, StateWrite } from './settle.js';
+import type { LastStatus, StateWrite } from '../reconcile/settle.js';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 

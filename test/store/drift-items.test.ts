@@ -1,6 +1,6 @@
 // The drift-item store: a batch's items written as the report reads them back, every field kept.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { driftHistory, writeDriftItems } from '../../src/reconcile/drift-items.js';
+import { driftHistory, writeDriftItems } from '../../src/store/drift-items.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let t: TestDatabase;

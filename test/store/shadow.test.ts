@@ -2,8 +2,8 @@
 // definition shared by TypeScript and SQL.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { membersHash, sortIds } from '../../src/reconcile/members.js';
-import { loadShadow, recordReads, recordWrite, recordWrites } from '../../src/reconcile/shadow.js';
-import { createShadowWriter } from '../../src/reconcile/shadow-writer.js';
+import { loadShadow, recordReads, recordWrite, recordWrites } from '../../src/store/shadow.js';
+import { createShadowWriter } from '../../src/store/shadow-writer.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let t: TestDatabase;

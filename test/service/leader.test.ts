@@ -7,9 +7,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ChangeListener } from '../../src/db/change-listener.js';
 import { DatabaseUnreachableError } from '../../src/db/errors.js';
 import { LEADER_LOCK_KEY } from '../../src/db/lock-keys.js';
-import { LeaderLock } from '../../src/reconcile/leader.js';
+import { LeaderLock } from '../../src/service/leader.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { freePort, startTcpProxy, targetOf } from '../helpers/tcp-proxy.js';
+import { recordEvents } from '../helpers/events.js';
 import { waitFor } from '../helpers/wait.js';
 
 let t: TestDatabase;
@@ -91,17 +92,15 @@ it('a LISTEN that could not connect at start keeps retrying and then delivers ch
   url.hostname = '127.0.0.1';
   url.port = String(port);
   const listener = new ChangeListener(url.toString());
-  const errors: Error[] = [];
-  const changes: string[] = [];
-  listener.on('error', (e) => errors.push(e));
-  listener.on('change', (id) => changes.push(id));
+  const errors = recordEvents(listener, 'error');
+  const changes = recordEvents(listener, 'change');
   await listener.start(); // resolves although the first attempt failed
-  expect(errors.length).toBeGreaterThan(0);
+  expect(errors.seen.length).toBeGreaterThan(0);
   const proxy = await startTcpProxy(targetOf(t.url), port);
   try {
-    await waitFor(() => changes.includes('*'), 'the listener to connect and announce a catch-up', 10_000);
+    await changes.until(([id]) => id === '*', 'the listener to connect and announce a catch-up', 10_000);
     await t.sql(`INSERT INTO groups (id, name) VALUES ('heard', 'H')`);
-    await waitFor(() => changes.includes('heard'), 'the notification');
+    await changes.until(([id]) => id === 'heard', 'the notification');
   } finally {
     await listener.stop();
     await proxy.close();

@@ -3,10 +3,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReconcileService } from '../../src/reconcile/serve.js';
-import type { PruneResult } from '../../src/reconcile/retention.js';
+import { ReconcileService } from '../../src/service/serve.js';
+import type { PruneResult } from '../../src/store/retention.js';
 import type { RunResult } from '../../src/reconcile/run.js';
+import type { RunTrigger } from '../../src/reconcile/types.js';
 import { createHarness, type Harness } from '../helpers/reconcile.js';
+import { recordEvents, type EventLog } from '../helpers/events.js';
 import { waitFor } from '../helpers/wait.js';
 
 let h: Harness;
@@ -15,11 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-/** A service that leads (the lock is free), with the runs it finishes collected. */
-async function leadingService(harness: Harness): Promise<{ service: ReconcileService; runs: RunResult[] }> {
+/** A service that leads (the lock is free), with the runs it finishes recorded. */
+async function leadingService(harness: Harness): Promise<{ service: ReconcileService; runs: EventLog<[RunResult, RunTrigger]> }> {
   const service = new ReconcileService(harness.deps, { databaseUrl: harness.t.url, leaderPollMs: 200 });
-  const runs: RunResult[] = [];
-  service.on('run', (r) => runs.push(r));
+  const runs = recordEvents(service, 'run');
   const leader = once(service, 'leader');
   await service.start();
   await leader;
@@ -33,8 +34,8 @@ describe('ReconcileService (in process)', () => {
       await h.t.sql(`INSERT INTO groups (id, name) VALUES ('live', 'Live')`);
       await h.t.sql(`INSERT INTO group_members VALUES ('live', 'a'), ('live', 'b')`);
       await waitFor(() => h.remoteMembers()['live']?.length === 2, 'the emulator to receive the group');
-      await waitFor(() => runs.some((r) => r.counts.fixed > 0), 'a run that fixed it');
-      expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
+      await runs.until(([r]) => r.counts.fixed > 0, 'a run that fixed it');
+      expect(runs.seen.every(([r]) => r.status === 'succeeded')).toBe(true);
       const [run] = await h.t.sql<{ trigger: string }>(`SELECT trigger FROM rongsync_runs WHERE fixed > 0 ORDER BY id LIMIT 1`);
       expect(run!.trigger).toBe('change');
     } finally {
@@ -82,25 +83,25 @@ describe('ReconcileService change latency', () => {
     const slow = await createHarness({ RONGSYNC_DEBOUNCE_MS: '4000' });
     const { service, runs } = await leadingService(slow);
     try {
-      await waitFor(() => runs.length > 0, 'the catch-up run a new leader starts with');
-      const settled = runs.length;
+      await runs.until(() => true, 'the catch-up run a new leader starts with');
+      const settled = runs.seen.length;
       const at = Date.now();
       await slow.t.sql(`INSERT INTO groups (id, name) VALUES ('first', 'F'); INSERT INTO group_members VALUES ('first', 'a')`);
       await waitFor(() => slow.remoteMembers()['first']?.length === 1, 'the first change to reach the emulator', 3_500);
       expect(Date.now() - at).toBeLessThan(4_000); // not held back by the debounce
-      await waitFor(() => runs.length > settled, 'its run to be recorded');
+      await runs.until((_, i) => i >= settled, 'its run to be recorded');
 
       // While a run is in flight (slow calls), ten more changes: they wait for the debounce and
       // go out together in one run, not ten.
       slow.emulator.setFaults({ latencyMs: 300 });
       await slow.t.sql(`INSERT INTO groups (id, name) VALUES ('slow', 'S'); INSERT INTO group_members VALUES ('slow', 'a')`);
       await new Promise((r) => setTimeout(r, 100)); // its run has started and waits on RongCloud
-      const before = runs.length;
+      const before = runs.seen.length;
       for (let i = 0; i < 10; i++) await slow.t.sql(`INSERT INTO groups (id, name) VALUES ('b${i}', 'B'); INSERT INTO group_members VALUES ('b${i}', 'a')`);
       slow.emulator.setFaults({});
       await waitFor(() => Array.from({ length: 10 }, (_, i) => slow.remoteMembers()[`b${i}`]?.length === 1).every(Boolean), 'the burst to reach the emulator', 15_000);
-      await waitFor(() => runs.filter((r) => r.counts.fixed > 0).length >= settled + 2, 'the runs to be recorded');
-      const burstRuns = runs.slice(before).filter((r) => r.counts.fixed > 0);
+      await runs.until(() => runs.seen.filter(([r]) => r.counts.fixed > 0).length >= settled + 2, 'the runs to be recorded');
+      const burstRuns = runs.seen.slice(before).filter(([r]) => r.counts.fixed > 0);
       expect(burstRuns.length).toBeLessThanOrEqual(2); // the slow group's run may include none, some or all of them
     } finally {
       await service.stop();
@@ -124,18 +125,16 @@ describe('ReconcileService cron', () => {
       await cronH.stranger.join({ id: 'c2', memberId: 'stranger' });
 
       const service = new ReconcileService(cronH.deps, { databaseUrl: cronH.t.url, leaderPollMs: 200 });
-      const runs: RunResult[] = [];
-      const pruned: PruneResult[] = [];
-      service.on('run', (r) => runs.push(r));
-      service.on('pruned', (p) => pruned.push(p));
+      const pruned = recordEvents(service, 'pruned');
       await service.start();
+      let firstPrune: PruneResult | undefined;
       try {
         await waitFor(() => !cronH.remoteMembers()['c2']?.includes('stranger'), 'a cron run to remove the stranger', 20_000);
-        await waitFor(() => pruned.length > 0, 'the retention pass after a cron run', 20_000);
+        [firstPrune] = await pruned.until(() => true, 'the retention pass after a cron run', 20_000);
       } finally {
         await service.stop();
       }
-      expect(pruned[0]).toMatchObject({ runs: 1, calls: oldCalls });
+      expect(firstPrune).toMatchObject({ runs: 1, calls: oldCalls });
       expect(await cronH.t.sql(`SELECT id FROM rongsync_runs WHERE id = $1`, [first.runId])).toEqual([]);
       expect(await cronH.t.sql(`SELECT id FROM rongsync_drift_items WHERE run_id = $1`, [first.runId])).toEqual([]);
       const [fix] = await cronH.t.sql<{ trigger: string; fixed: number }>(

@@ -2,7 +2,7 @@
 // read back by reports (report/load.ts) and by a group's history.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { storableText } from '../db/text.js';
-import type { GroupOutcome } from './settle.js';
+import type { GroupOutcome } from '../reconcile/types.js';
 
 /**
  * Stores a batch's items in slices, so a run over 100k groups never builds one huge insert. One

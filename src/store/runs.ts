@@ -2,7 +2,7 @@
 // outcome when it ends — and, for a run whose process died, `interrupted`. (report/load.ts reads
 // these rows for reports.)
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { RunCounts, RunMode, RunStatus, RunTrigger } from '../report/types.js';
+import type { RunCounts, RunMode, RunStatus, RunTrigger } from '../reconcile/types.js';
 
 export async function createRun(prisma: PrismaClient, run: { trigger: RunTrigger; mode: RunMode; startedAt: Date }): Promise<number> {
   const row = await prisma.run.create({ data: { ...run, heartbeatAt: run.startedAt } });

@@ -5,7 +5,7 @@
 // process may already hold the lock.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
-import { RunLockLostError, sessionRunLock } from '../../src/reconcile/run-lock.js';
+import { RunLockLostError, sessionRunLock } from '../../src/service/run-lock.js';
 import { createHarness, type Harness } from '../helpers/reconcile.js';
 import { startTcpProxy, targetOf } from '../helpers/tcp-proxy.js';
 import { waitFor } from '../helpers/wait.js';

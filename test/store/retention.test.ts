@@ -1,7 +1,7 @@
 // History retention: pruneHistory and `rongsync prune` delete old runs (with their drift items)
 // and old call-log rows in batches, keep everything newer, and always keep the newest run.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { pruneHistory, retentionCutoff } from '../../src/reconcile/retention.js';
+import { pruneHistory, retentionCutoff } from '../../src/store/retention.js';
 import { runCliCaptured } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 

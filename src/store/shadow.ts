@@ -6,7 +6,7 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { SHADOW_SYNC_LOCK_KEY } from '../db/lock-keys.js';
 import { releaseStatements } from './in-doubt.js';
-import { membersHash, sortIds } from './members.js';
+import { membersHash, sortIds } from '../reconcile/members.js';
 
 export interface ShadowGroup {
   groupId: string;

@@ -18,11 +18,11 @@ import { DatabaseError } from '../db/errors.js';
 import { assertSchemaReady } from '../db/migrate/status.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { RunTrigger } from '../report/types.js';
+import type { RunTrigger } from '../reconcile/types.js';
 import { LeaderLock } from './leader.js';
-import type { RunProgress } from './progress.js';
-import { pruneHistory, retentionCutoff, type PruneResult } from './retention.js';
-import { MAX_DIRTY_PER_RUN, runOnce, type ReconcileDeps, type RunResult } from './run.js';
+import type { RunProgress } from '../reconcile/progress.js';
+import { pruneHistory, retentionCutoff, type PruneResult } from '../store/retention.js';
+import { MAX_DIRTY_PER_RUN, runOnce, type ReconcileDeps, type RunResult } from '../reconcile/run.js';
 
 export interface ServiceEvents {
   leader: [];
