@@ -44,6 +44,11 @@ export function openDatabase(databaseUrl: string, options: DatabaseOptions = {})
   // An idle client that errors (server restart) must not crash the process; the pool drops it, and
   // the next query opens a new connection.
   pool.on('error', () => {});
+  // pg-pool listens to a client only while it is idle. One checked out (a transaction between two
+  // statements, the readiness probe's migration check) whose session the server ends while no
+  // query runs emits 'error' with nobody listening, which would crash the process: each client
+  // keeps this listener for its whole life, and what used it fails on its next query instead.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const target = databaseTarget(databaseUrl);
   const ready = options.checkSchema === false ? undefined : once(() => schemaCheck(pool, databaseUrl));
   const prisma = translatingClient(new PrismaClient({ adapter: new PrismaPg(pool) }), target, ready);
@@ -85,17 +90,12 @@ async function schemaCheck(pool: pg.Pool, databaseUrl: string): Promise<void> {
     throw translateDatabaseError(e, databaseTarget(databaseUrl));
   }
   let state: Awaited<ReturnType<typeof readMigrationState>>;
-  // A checked-out connection has no listener of the pool's: one that the server ends during the
-  // query emits 'error', which must not crash the process (the query fails with it anyway).
-  const ignore = () => {};
-  client.on('error', ignore);
   try {
     state = await readMigrationState(client);
   } catch (e) {
     client.release(true); // a connection in doubt is not reused
     throw translateDatabaseError(e, databaseTarget(databaseUrl));
   }
-  client.off('error', ignore);
   client.release();
   const problem = schemaProblem(state, databaseUrl);
   if (problem) throw problem;

@@ -113,14 +113,10 @@ export interface MigrationStatus {
 
 /** readMigrationState on a pooled connection, summarised. Throws when the database cannot be queried. */
 export async function migrationStatus(pool: pg.Pool, migrations: MigrationFile[] = readMigrations()): Promise<MigrationStatus> {
+  // The pool is openDatabase's: every client of it has an error listener, checked out or not.
   const client = await pool.connect();
-  // A checked-out connection has no listener of the pool's: one the server ends mid-query emits
-  // 'error', which must not crash the process (the query fails with it anyway).
-  const ignore = () => {};
-  client.on('error', ignore);
   try {
     const s = await readMigrationState(client, migrations);
-    client.off('error', ignore);
     client.release();
     return { applied: s.applied.length, pending: s.pending, failed: s.failed.map((f) => f.name) };
   } catch (e) {
