@@ -136,7 +136,8 @@ async function recordSync(prisma: PrismaClient, write: Extract<ShadowWrite, { ki
            written_at = ${at}, updated_at = now()
      WHERE members @> ARRAY[${u}]::text[] AND group_id <> ALL(${ids}::text[])`;
   // One sync at a time: overlapping syncs would otherwise lock rows in different orders and could
-  // deadlock (single-group writes hold one row and wait for nothing else, so they can't).
+  // deadlock. (Single-group writes lock their rows in id order, one statement at a time per apply
+  // — shadow-writer.ts — and an apply's syncs run after its group writes.)
   await prisma.$transaction([
     prisma.$executeRaw`SELECT pg_advisory_xact_lock(${SHADOW_SYNC_LOCK_KEY})`,
     join,
