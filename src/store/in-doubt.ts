@@ -5,7 +5,7 @@
 // in the transaction that records the write in the shadow (or when the write surely did not land:
 // refused, or never sent). A group still marked is read from RongCloud before it is planned; a
 // successful read of it clears the mark.
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -33,29 +33,30 @@ export async function markInDoubt(prisma: Db, runId: number, intents: Intent[], 
       marked_at = EXCLUDED.marked_at`;
 }
 
+/** Group id → how many of its writes are settled. */
+export function settledCounts(groupIds: Iterable<string>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const g of groupIds) counts.set(g, (counts.get(g) ?? 0) + 1);
+  return counts;
+}
+
 /**
- * Settles one write for each of these groups, as lazy statements for a batch transaction
- * ($transaction([...])) that records the write's effect; a group with nothing left pending is no
- * longer in doubt.
+ * The settlement as common table expressions, for the WITH list of a statement that records the
+ * writes' effect (so both commit together): each group counts its settled writes down, and a
+ * group with nothing left pending is no longer in doubt.
  */
-export function releaseStatements(prisma: Db, groupIds: string[]) {
-  if (groupIds.length === 0) return [];
-  return [
-    prisma.$executeRaw`UPDATE rongsync_in_doubt SET pending = pending - 1 WHERE group_id = ANY(${groupIds}::text[])`,
-    prisma.$executeRaw`DELETE FROM rongsync_in_doubt WHERE group_id = ANY(${groupIds}::text[]) AND pending <= 0`,
-  ];
+export function settleInDoubt(counts: Map<string, number>): Prisma.Sql {
+  const rows = JSON.stringify([...counts].map(([group_id, n]) => ({ group_id, n })));
+  return Prisma.sql`
+    settled_n AS (SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS s(group_id text, n int)),
+    settled AS (UPDATE rongsync_in_doubt d SET pending = d.pending - s.n FROM settled_n s WHERE d.group_id = s.group_id AND d.pending > s.n),
+    cleared AS (DELETE FROM rongsync_in_doubt d USING settled_n s WHERE d.group_id = s.group_id AND d.pending <= s.n)`;
 }
 
 /** Settles many writes at once: group id → number of writes that surely did not land. */
 export async function releaseMany(prisma: Db, counts: Map<string, number>): Promise<void> {
   if (counts.size === 0) return;
-  const rows = [...counts].map(([group_id, n]) => ({ group_id, n }));
-  const json = JSON.stringify(rows);
-  await prisma.$executeRaw`
-    UPDATE rongsync_in_doubt d SET pending = d.pending - x.n
-      FROM jsonb_to_recordset(${json}::jsonb) AS x(group_id text, n int) WHERE d.group_id = x.group_id`;
-  await prisma.$executeRaw`
-    DELETE FROM rongsync_in_doubt WHERE pending <= 0 AND group_id IN (SELECT group_id FROM jsonb_to_recordset(${json}::jsonb) AS x(group_id text, n int))`;
+  await prisma.$executeRaw`WITH ${settleInDoubt(counts)} SELECT 1`;
 }
 
 /** A fresh read of these groups says what RongCloud holds: nothing about them is in doubt now. */

@@ -5,7 +5,7 @@
 // the verification schedule.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { SHADOW_SYNC_LOCK_KEY } from '../db/lock-keys.js';
-import { releaseStatements } from './in-doubt.js';
+import { settledCounts, settleInDoubt } from './in-doubt.js';
 import { membersHash, sortIds } from '../reconcile/members.js';
 
 export interface ShadowGroup {
@@ -142,7 +142,7 @@ async function recordSync(prisma: PrismaClient, write: Extract<ShadowWrite, { ki
     prisma.$executeRaw`SELECT pg_advisory_xact_lock(${SHADOW_SYNC_LOCK_KEY})`,
     join,
     leave,
-    ...releaseStatements(prisma, release),
+    prisma.$executeRaw`WITH ${settleInDoubt(settledCounts(release))} SELECT 1`,
   ]);
 }
 
@@ -166,11 +166,9 @@ const KEPT = Prisma.sql`ARRAY(SELECT m FROM unnest(r.members) WITH ORDINALITY AS
 export async function recordWrites(prisma: PrismaClient, writes: GroupWrite[]): Promise<void> {
   if (writes.length === 0) return;
   const seen = new Set<string>();
-  const released = new Map<string, number>();
-  const rows = writes.map(({ write, at, release }) => {
+  const rows = writes.map(({ write, at }) => {
     if (seen.has(write.groupId)) throw new Error(`recordWrites: two writes to group ${JSON.stringify(write.groupId)} in one batch`);
     seen.add(write.groupId);
-    for (const g of release) released.set(g, (released.get(g) ?? 0) + 1);
     // The row as inserted when the shadow knew nothing of the group.
     const fresh =
       write.kind === 'create' || write.kind === 'invite'
@@ -188,21 +186,17 @@ export async function recordWrites(prisma: PrismaClient, writes: GroupWrite[]): 
       written_at: at.toISOString(),
     };
   });
-  const rel = [...released].map(([group_id, n]) => ({ group_id, n }));
   const insert = (kinds: string[]) => Prisma.sql`
     INSERT INTO rongsync_remote_groups AS r
       (group_id, name, members, member_count, members_hash, created_by_rongsync, written_at, updated_at)
     SELECT group_id, name, members, member_count, members_hash, created, written_at, now()
       FROM x WHERE kind = ANY(${kinds}::text[]) ORDER BY group_id`;
-  // A group with as many writes settled as it has pending leaves the in-doubt table; others count
-  // down. Dismissed groups are absent from the tables: nothing left to remember or verify.
+  // Dismissed groups are absent from the tables: nothing left to remember or verify.
   await prisma.$executeRaw`
     WITH x AS MATERIALIZED (
            SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(group_id text, kind text, name text, members text[],
              member_count int, members_hash text, created boolean, kicked text[], written_at timestamptz)),
-         rel AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(rel)}::jsonb) AS rel(group_id text, n int)),
-         settled AS (UPDATE rongsync_in_doubt d SET pending = d.pending - rel.n FROM rel WHERE d.group_id = rel.group_id AND d.pending > rel.n),
-         cleared AS (DELETE FROM rongsync_in_doubt d USING rel WHERE d.group_id = rel.group_id AND d.pending <= rel.n),
+         ${settleInDoubt(settledCounts(writes.flatMap((w) => w.release)))},
          dismissed AS (DELETE FROM rongsync_remote_groups r USING x WHERE x.kind = 'dismiss' AND r.group_id = x.group_id),
          joined AS (${insert(['create', 'invite'])}
            ON CONFLICT (group_id) DO UPDATE SET ${SET_MERGED_MEMBERS},
